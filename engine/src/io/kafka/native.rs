@@ -1,0 +1,135 @@
+//! What a careful async design does: `StreamConsumer::recv().await` and
+//! `FutureProducer` sends awaited per batch. Set beside the shim, it shows how
+//! much of any gap is tokio itself and how much the shim's busy polling.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use futures::FutureExt;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+use super::{
+    assignment, consumer_config, kafka_error, producer_config, KafkaReaderConfig,
+    KafkaWriterConfig, ReadState,
+};
+use crate::decode::encode_json;
+use crate::io::{AsyncReader, AsyncWriter, IoError};
+use crate::record::{Record, Schema};
+
+pub struct NativeKafkaReader {
+    consumer: StreamConsumer,
+    state: ReadState,
+    batch_size: usize,
+    poll_timeout: Duration,
+}
+
+impl NativeKafkaReader {
+    /// Must be called inside a tokio runtime.
+    pub fn new(config: &KafkaReaderConfig, schema: Schema) -> Result<Self, IoError> {
+        let consumer: StreamConsumer = consumer_config(config).create().map_err(|e| {
+            kafka_error(format!("creating a consumer for {}", config.bootstrap), &e)
+        })?;
+        consumer
+            .assign(&assignment(config)?)
+            .map_err(|e| kafka_error(format!("assigning topic {}", config.topic), &e))?;
+        Ok(NativeKafkaReader {
+            consumer,
+            state: ReadState::new(schema, config),
+            batch_size: config.batch_size.max(1),
+            poll_timeout: config.poll_timeout,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncReader for NativeKafkaReader {
+    async fn read(&mut self) -> Result<Vec<Record>, IoError> {
+        let mut batch = Vec::with_capacity(self.batch_size);
+        if !self.state.has_more() {
+            return Ok(batch);
+        }
+        let first = match tokio::time::timeout(self.poll_timeout, self.consumer.recv()).await {
+            Ok(msg) => {
+                msg.map_err(|e| kafka_error(format!("receiving from {}", self.state.topic), &e))?
+            }
+            Err(_) => {
+                self.state.check_idle()?;
+                return Ok(batch);
+            }
+        };
+        self.state.accept(&first, &mut batch);
+        drop(first);
+        let mut taken = 1;
+        while taken < self.batch_size && self.state.has_more() {
+            let Some(next) = self.consumer.recv().now_or_never() else {
+                break;
+            };
+            let msg =
+                next.map_err(|e| kafka_error(format!("receiving from {}", self.state.topic), &e))?;
+            self.state.accept(&msg, &mut batch);
+            taken += 1;
+        }
+        Ok(batch)
+    }
+
+    async fn commit(&mut self) -> Result<(), IoError> {
+        self.state.commit(&self.consumer)
+    }
+
+    async fn has_more(&self) -> Result<bool, IoError> {
+        Ok(self.state.has_more())
+    }
+
+    fn rejected(&self) -> u64 {
+        self.state.rejected
+    }
+}
+
+pub struct NativeKafkaWriter {
+    producer: FutureProducer,
+    topic: String,
+    schema: Schema,
+    queue_timeout: Duration,
+}
+
+impl NativeKafkaWriter {
+    /// Must be called inside a tokio runtime.
+    pub fn new(config: &KafkaWriterConfig, schema: Schema) -> Result<Self, IoError> {
+        let producer = producer_config(config).create().map_err(|e| {
+            kafka_error(format!("creating a producer for {}", config.bootstrap), &e)
+        })?;
+        Ok(NativeKafkaWriter {
+            producer,
+            topic: config.topic.clone(),
+            schema,
+            queue_timeout: config.flush_timeout,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncWriter for NativeKafkaWriter {
+    /// Sends the batch and awaits every delivery, so a returned batch is durable.
+    async fn write_batch(&mut self, records: Vec<Record>) -> Result<(), IoError> {
+        let payloads: Vec<String> = records
+            .iter()
+            .map(|r| encode_json(r, &self.schema).to_string())
+            .collect();
+        let sends = payloads.iter().map(|p| {
+            self.producer.send(
+                FutureRecord::<(), str>::to(&self.topic).payload(p.as_str()),
+                self.queue_timeout,
+            )
+        });
+        for delivery in join_all(sends).await {
+            delivery.map_err(|(e, _)| kafka_error(format!("delivering to {}", self.topic), &e))?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), IoError> {
+        // Every write already awaited its deliveries.
+        Ok(())
+    }
+}

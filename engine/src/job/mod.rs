@@ -1,0 +1,87 @@
+//! Job processors: the same read -> engine -> write loop in the sync design
+//! FR-081-07 proposes and in the tokio designs it compares against.
+
+mod stats;
+mod sync;
+#[cfg(feature = "tokio")]
+mod tokio;
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use self::stats::JobStats;
+pub use self::sync::SyncJobProcessor;
+#[cfg(feature = "tokio")]
+pub use self::tokio::{NativeTokioJobProcessor, TokioJobProcessor};
+
+use crate::io::IoError;
+
+/// Settings shared by every processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobConfig {
+    /// Busy work added per record, in ns, to model a costlier engine (the cost sweep).
+    pub synthetic_cost_ns: u64,
+    /// Offsets are committed after the writer flushed, every this many batches.
+    pub commit_every_batches: u32,
+    /// Capacity of the tokio design's result channel, in batches.
+    pub channel_capacity: usize,
+    /// Worker threads of the tokio runtime (0: one per core).
+    pub worker_threads: usize,
+}
+
+impl Default for JobConfig {
+    fn default() -> Self {
+        JobConfig {
+            synthetic_cost_ns: 0,
+            commit_every_batches: 1,
+            channel_capacity: 64,
+            worker_threads: 0,
+        }
+    }
+}
+
+/// Told when a batch's outputs have been written, to measure poll-to-write latency.
+pub trait JobObserver: Send {
+    fn batch_written(&mut self, polled_at: Instant, records: usize);
+}
+
+/// Observes nothing.
+impl JobObserver for () {
+    fn batch_written(&mut self, _: Instant, _: usize) {}
+}
+
+#[derive(Debug, Error)]
+pub enum JobError {
+    #[error("reading input: {0}")]
+    Read(#[source] IoError),
+    #[error("writing output: {0}")]
+    Write(#[source] IoError),
+    #[error("committing offsets: {0}")]
+    Commit(#[source] IoError),
+    #[error("runtime: {0}")]
+    Runtime(String),
+}
+
+/// A failed job, with what it had done before it failed (marked incomplete by callers).
+#[derive(Debug, Error)]
+#[error("{error} (after {} records read)", partial.records_read)]
+pub struct JobFailure {
+    #[source]
+    pub error: JobError,
+    pub partial: Box<JobStats>,
+}
+
+/// Spins for `ns` nanoseconds: stands in for engine work the analysis assumes.
+#[inline]
+pub fn burn_cpu(ns: u64) {
+    if ns == 0 {
+        return;
+    }
+    let until = Instant::now() + Duration::from_nanos(ns);
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}

@@ -12,6 +12,9 @@ pub struct JobStats {
     pub emitted: u64,
     /// Undecodable payloads plus records without an event time.
     pub rejected: u64,
+    /// Payloads the reader could not decode (part of `rejected`): messages
+    /// consumed are `records_read + undecodable`.
+    pub undecodable: u64,
     pub late: u64,
     pub filtered: u64,
     pub batches: u64,
@@ -32,5 +35,6 @@ impl JobStats {
         self.late = engine.late;
         self.filtered = engine.filtered;
         self.rejected = engine.rejected + reader_rejected;
+        self.undecodable = reader_rejected;
     }
 }

@@ -110,7 +110,7 @@ pub(crate) fn assignment(config: &KafkaReaderConfig) -> Result<TopicPartitionLis
     Ok(tpl)
 }
 
-pub(crate) fn create_base_consumer(config: &KafkaReaderConfig) -> Result<BaseConsumer, IoError> {
+pub fn create_base_consumer(config: &KafkaReaderConfig) -> Result<BaseConsumer, IoError> {
     let consumer: BaseConsumer = consumer_config(config)
         .create()
         .map_err(|e| kafka_error(format!("creating a consumer for {}", config.bootstrap), &e))?;

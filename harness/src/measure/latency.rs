@@ -1,0 +1,71 @@
+//! Per-record latency from poll to durable write, as an HdrHistogram.
+
+use std::time::Instant;
+
+use hdrhistogram::Histogram;
+use tokio_tax_engine::job::JobObserver;
+
+use crate::report::results::Percentiles;
+
+pub struct LatencyRecorder {
+    hist: Histogram<u64>,
+}
+
+impl Default for LatencyRecorder {
+    fn default() -> Self {
+        // 1 µs to 10 min at 3 significant digits.
+        let hist = Histogram::new_with_bounds(1, 600_000_000, 3)
+            .expect("static histogram bounds are valid");
+        LatencyRecorder { hist }
+    }
+}
+
+impl LatencyRecorder {
+    pub fn record_us(&mut self, us: u64, count: u64) {
+        self.hist.saturating_record_n(us.max(1), count);
+    }
+
+    pub fn percentiles(&self) -> Percentiles {
+        if self.hist.is_empty() {
+            return Percentiles::default();
+        }
+        let q = |p: f64| self.hist.value_at_quantile(p) as f64;
+        Percentiles {
+            p50: q(0.50),
+            p95: q(0.95),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: self.hist.max() as f64,
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+}
+
+impl JobObserver for LatencyRecorder {
+    /// Every record of the batch waited from the poll until now.
+    fn batch_written(&mut self, polled_at: Instant, records: usize) {
+        let us = polled_at.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
+        self.record_us(us, records as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_of_known_values() {
+        let mut r = LatencyRecorder::default();
+        for us in 1..=1000 {
+            r.record_us(us, 1);
+        }
+        let p = r.percentiles();
+        assert!((p.p50 - 500.0).abs() <= 1.0, "{p:?}");
+        assert!((p.p99 - 990.0).abs() <= 1.0, "{p:?}");
+        assert_eq!(p.max, 1000.0);
+        assert_eq!(r.count(), 1000);
+    }
+}

@@ -4,6 +4,8 @@
 pub mod compare;
 pub mod components;
 pub mod datagen;
+pub mod gate;
+pub mod history;
 pub mod kafka;
 pub mod machine;
 pub mod measure;

@@ -8,10 +8,19 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use tokio_tax::compare::{compare, CompareOptions};
+use tokio_tax::components::{component_table_markdown, read_criterion_estimates};
 use tokio_tax::datagen::generate;
+use tokio_tax::gate::iai::{
+    collect_instruction_counts, gate_instructions, write_baseline, IaiBaseline,
+};
+use tokio_tax::gate::{compare_history, compare_results, parse_percent, write_step_summary};
+use tokio_tax::history::{draw_trend_chart, trend_markdown, History};
 use tokio_tax::kafka::{Broker, BrokerKind};
 use tokio_tax::measure::alloc::CountingAllocator;
 use tokio_tax::mode::Mode;
+use tokio_tax::report;
+use tokio_tax::report::bmf::to_bmf;
+use tokio_tax::report::results::{BuildCost, Results};
 use tokio_tax::runner::{run_mode, RunOptions, Sink};
 use tokio_tax::scenario::{load_dir, select, Scenario};
 
@@ -108,8 +117,58 @@ enum Command {
         sweep_costs: Vec<u64>,
         #[arg(long, default_value = "reports/latest")]
         out: PathBuf,
+        /// Extra output: `bmf` also writes Bencher Metric Format JSON (bmf.json).
+        #[arg(long)]
+        format: Option<String>,
+        /// The run history every compare is appended to ("none" to skip).
+        #[arg(long, default_value = "reports/history.sqlite")]
+        history_db: PathBuf,
+        /// Build cost measured by scripts/build-cost.sh, included when present.
+        #[arg(long, default_value = "reports/build-cost.json")]
+        build_cost: PathBuf,
         #[command(flatten)]
         broker: BrokerArgs,
+    },
+    /// Render report.md, report.html and charts again from DIR/results.json.
+    Report {
+        dir: PathBuf,
+        /// Also set criterion's runtime-component estimates (target/criterion) beside FR-081-07's claims.
+        #[arg(long)]
+        components: Option<PathBuf>,
+        /// Also write Bencher Metric Format JSON here.
+        #[arg(long)]
+        bmf: Option<PathBuf>,
+    },
+    /// Fail (exit 1) on a significant throughput regression; exit 2 on missing data.
+    Gate {
+        #[arg(long, required_unless_present_any = ["history", "iai"])]
+        baseline: Option<PathBuf>,
+        #[arg(long, default_value = "reports/latest/results.json")]
+        current: PathBuf,
+        /// Largest slowdown tolerated, e.g. 5%.
+        #[arg(long, default_value = "5%", value_parser = parse_percent)]
+        max_regression: f64,
+        /// Compare against the last N runs in the history database instead of --baseline.
+        #[arg(long)]
+        history: Option<usize>,
+        #[arg(long, default_value = "reports/history.sqlite")]
+        db: PathBuf,
+        /// Gate iai-callgrind instruction counts found under this directory (target/iai).
+        #[arg(long)]
+        iai: Option<PathBuf>,
+        #[arg(long, default_value = "reports/baseline/iai.json")]
+        iai_baseline: PathBuf,
+        /// Write the current instruction counts as the new baseline instead of gating.
+        #[arg(long)]
+        update_iai_baseline: bool,
+    },
+    /// Print the throughput trend from the history database, and draw it.
+    History {
+        scenario: Option<String>,
+        #[arg(long, default_value = "reports/history.sqlite")]
+        db: PathBuf,
+        #[arg(long, default_value = "reports/history.svg")]
+        svg: PathBuf,
     },
     /// Keep an embedded broker up for other clients until Ctrl-C.
     Broker {
@@ -212,8 +271,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sweep,
             sweep_costs,
             out,
+            format,
+            history_db,
+            build_cost,
             broker,
         } => {
+            if format.as_deref().is_some_and(|f| f != "bmf") {
+                bail!("--format takes bmf");
+            }
             let scenarios = select(load_dir(&cli.scenarios)?, &names)?;
             if modes.is_empty() {
                 bail!("--modes needs at least one mode");
@@ -241,9 +306,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out: out.clone(),
             };
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let results = compare(&scenarios, &mut broker, &opts)?;
+            let mut results = compare(&scenarios, &mut broker, &opts)?;
+            results.build_cost = read_build_cost(&build_cost)?;
             let path = out.join("results.json");
             results.save(&path)?;
+            for written in report::render_all(&results, &out)? {
+                tracing::debug!(path = %written.display(), "wrote");
+            }
+            if format.is_some() {
+                write_bmf(&results, &out.join("bmf.json"))?;
+            }
+            if history_db.as_os_str() != "none" {
+                let id = History::open(&history_db)?.append(&results)?;
+                eprintln!("history: run {id} appended to {}", history_db.display());
+            }
             for s in &results.scenarios {
                 let verdict = s
                     .comparison
@@ -254,12 +330,91 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{:<16} ERROR: {e}", "");
                 }
             }
-            println!("results: {}", path.display());
+            println!(
+                "results: {}  report: {}",
+                path.display(),
+                out.join("report.md").display()
+            );
             Ok(if results.complete {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Report {
+            dir,
+            components,
+            bmf,
+        } => {
+            let results = Results::load(&dir.join("results.json"))?;
+            for written in report::render_all(&results, &dir)? {
+                println!("{}", written.display());
+            }
+            if let Some(criterion) = components {
+                let table = component_table_markdown(&read_criterion_estimates(&criterion)?);
+                let path = dir.join("components.md");
+                std::fs::write(&path, &table)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{table}");
+            }
+            if let Some(path) = bmf {
+                write_bmf(&results, &path)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gate {
+            baseline,
+            current,
+            max_regression,
+            history,
+            db,
+            iai,
+            iai_baseline,
+            update_iai_baseline,
+        } => {
+            let outcome = if let Some(dir) = iai {
+                let counts = collect_instruction_counts(&dir)?;
+                if update_iai_baseline {
+                    write_baseline(&counts, &iai_baseline, 2.0)?;
+                    println!(
+                        "wrote {} instruction counts to {}",
+                        counts.len(),
+                        iai_baseline.display()
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let o = gate_instructions(&IaiBaseline::load(&iai_baseline)?, &counts)?;
+                (o.markdown, o.exit_code)
+            } else {
+                let current = Results::load(&current)?;
+                let o = match (history, baseline) {
+                    (Some(n), _) => {
+                        let runs = History::open(&db)?.last_runs_like(
+                            n,
+                            &current.config.kafka,
+                            current.config.quick,
+                        )?;
+                        compare_history(&runs, &current, max_regression)?
+                    }
+                    (None, Some(b)) => {
+                        compare_results(&Results::load(&b)?, &current, max_regression)?
+                    }
+                    (None, None) => bail!("give --baseline FILE, --history N or --iai DIR"),
+                };
+                (o.markdown, o.exit_code)
+            };
+            println!("{}", outcome.0);
+            write_step_summary(&outcome.0)?;
+            Ok(ExitCode::from(outcome.1.clamp(0, 255) as u8))
+        }
+        Command::History { scenario, db, svg } => {
+            let points = History::open(&db)?.trend(scenario.as_deref())?;
+            println!("{}", trend_markdown(&points));
+            if !points.is_empty() {
+                draw_trend_chart(&points, &svg)?;
+                println!("chart: {}", svg.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Broker { port } => serve_broker(port),
     }
@@ -282,6 +437,22 @@ fn write_generated(s: &Scenario, out: &Path) -> anyhow::Result<()> {
     }
     w.flush()
         .with_context(|| format!("writing {}", out.display()))
+}
+
+fn read_build_cost(path: &Path) -> anyhow::Result<Option<BuildCost>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .with_context(|| format!("{} is not a build-cost file", path.display()))
+}
+
+fn write_bmf(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(&to_bmf(results))?;
+    std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))
 }
 
 fn serve_broker(port: Option<u16>) -> anyhow::Result<ExitCode> {

@@ -68,7 +68,9 @@ pub struct RunOptions {
 #[derive(Debug, Clone)]
 pub struct Measured {
     pub stats: JobStats,
+    /// From the first batch polled to the last output flushed.
     pub wall: Duration,
+    /// Process CPU time over (about) the same stretch as `wall`.
     pub cpu: CpuTimes,
     pub allocs: Option<AllocSnapshot>,
     pub peak_rss_kib: u64,
@@ -107,8 +109,11 @@ impl Meter {
     }
 
     fn stop(self, stats: JobStats, latency: &LatencyRecorder) -> anyhow::Result<Measured> {
-        let wall = self.started.elapsed();
-        let cpu = rusage::cpu_times().since(&self.cpu);
+        let started = latency
+            .first_poll()
+            .map_or(self.started, |first| first.max(self.started));
+        let wall = started.elapsed();
+        let cpu = rusage::cpu_times().since(&latency.cpu_at_first().unwrap_or(self.cpu));
         let allocs = alloc::snapshot()
             .zip(self.allocs)
             .map(|(now, then)| now.since(&then));
@@ -316,12 +321,14 @@ pub fn run_ceiling(scenario: &Scenario, broker: &Broker, opts: &RunOptions) -> a
             opts,
         );
         let consumer: BaseConsumer = create_base_consumer(&config)?;
-        let started = Instant::now();
+        // As in every mode, the clock starts at the first record.
+        let mut started = None;
         let mut last = Instant::now();
         let mut consumed = 0u64;
         while consumed < scenario.source.records {
             match consumer.poll(Duration::from_millis(100)) {
                 Some(Ok(_)) => {
+                    started.get_or_insert_with(Instant::now);
                     consumed += 1;
                     progress.store(consumed, std::sync::atomic::Ordering::Relaxed);
                     last = Instant::now();
@@ -337,7 +344,7 @@ pub fn run_ceiling(scenario: &Scenario, broker: &Broker, opts: &RunOptions) -> a
                 None => {}
             }
         }
-        let rps = consumed as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let rps = consumed as f64 / started.map_or(0.0, |s| s.elapsed().as_secs_f64()).max(1e-9);
         loader.finish()?;
         Ok(rps)
     })();

@@ -6,17 +6,30 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+/// Reads a float that may have been written as `null`: serde_json writes NaN
+/// (an undefined statistic, such as the spread of one value) as null.
+pub fn nan_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Option::<f64>::deserialize(d).map(|v| v.unwrap_or(f64::NAN))
+}
+
 /// Descriptive statistics of one sample, as shown in reports.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub n: usize,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub mean: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub median: f64,
     /// Sample standard deviation (n - 1); NaN when n < 2.
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub stddev: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub min: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub max: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p05: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p95: f64,
 }
 
@@ -73,7 +86,9 @@ fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// A closed confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub lo: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub hi: f64,
 }
 
@@ -197,7 +212,9 @@ pub fn bootstrap_median_ci(
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MannWhitney {
     /// U of sample `a`: pairs with `a_i > b_j`, ties counting 1/2.
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub u: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p_value: f64,
     /// True when the exact permutation distribution was used.
     pub exact: bool,

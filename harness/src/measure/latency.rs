@@ -5,10 +5,14 @@ use std::time::Instant;
 use hdrhistogram::Histogram;
 use tokio_tax_engine::job::JobObserver;
 
+use crate::measure::rusage::{cpu_times, CpuTimes};
 use crate::report::results::Percentiles;
 
 pub struct LatencyRecorder {
     hist: Histogram<u64>,
+    first_poll: Option<Instant>,
+    /// Process CPU time when the first batch was written, to pair with `first_poll`.
+    cpu_at_first: Option<CpuTimes>,
 }
 
 impl Default for LatencyRecorder {
@@ -16,7 +20,11 @@ impl Default for LatencyRecorder {
         // 1 µs to 10 min at 3 significant digits.
         let hist = Histogram::new_with_bounds(1, 600_000_000, 3)
             .expect("static histogram bounds are valid");
-        LatencyRecorder { hist }
+        LatencyRecorder {
+            hist,
+            first_poll: None,
+            cpu_at_first: None,
+        }
     }
 }
 
@@ -39,6 +47,16 @@ impl LatencyRecorder {
         }
     }
 
+    /// When the first batch arrived: the clock of a run starts there, so
+    /// connecting and fetching offsets (alike in every mode) is not timed.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.first_poll
+    }
+
+    pub fn cpu_at_first(&self) -> Option<CpuTimes> {
+        self.cpu_at_first
+    }
+
     pub fn count(&self) -> u64 {
         self.hist.len()
     }
@@ -47,6 +65,10 @@ impl LatencyRecorder {
 impl JobObserver for LatencyRecorder {
     /// Every record of the batch waited from the poll until now.
     fn batch_written(&mut self, polled_at: Instant, records: usize) {
+        if records > 0 && self.first_poll.is_none() {
+            self.first_poll = Some(polled_at);
+            self.cpu_at_first = Some(cpu_times());
+        }
         let us = polled_at.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
         self.record_us(us, records as u64);
     }

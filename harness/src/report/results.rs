@@ -16,7 +16,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct Results {
     pub schema_version: u32,
-    /// "tokio-tax <version>".
+    /// `tokio-tax <version>`.
     pub tool: String,
     /// UTC, RFC 3339.
     pub created_at: String,
@@ -94,13 +94,20 @@ pub struct ModeResult {
 #[serde(deny_unknown_fields)]
 pub struct Repetition {
     pub index: usize,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub throughput_rps: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub wall_s: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub user_s: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub sys_s: f64,
     /// (user + sys) / wall; 1.0 is one core busy.
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub cpu_util: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub allocs_per_record: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub bytes_per_record: f64,
     /// Peak resident set of the process so far, in KiB.
     pub peak_rss_kib: u64,
@@ -117,10 +124,15 @@ pub struct Repetition {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Percentiles {
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p50: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p95: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p99: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub p999: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub max: f64,
 }
 
@@ -153,11 +165,15 @@ pub struct Comparison {
     pub a: String,
     /// The mode it is measured against ("tokio").
     pub b: String,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub a_median_rps: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub b_median_rps: f64,
     /// Throughput gain of a over b, in percent, paired by repetition.
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub gain_pct: f64,
     pub ci95: Interval,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub mann_whitney_p: f64,
     pub verdict: Verdict,
 }
@@ -184,6 +200,7 @@ pub struct SweepPoint {
     /// Median throughput per mode.
     pub throughput_rps: BTreeMap<String, f64>,
     /// sync over tokio, percent.
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub gain_pct: f64,
 }
 
@@ -192,7 +209,9 @@ pub struct SweepPoint {
 pub struct BuildCost {
     pub sync_binary_bytes: u64,
     pub tokio_binary_bytes: u64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub sync_build_s: f64,
+    #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub tokio_build_s: f64,
 }
 

@@ -92,13 +92,31 @@ pub(crate) fn consumer_config(config: &KafkaReaderConfig) -> ClientConfig {
 pub(crate) fn producer_config(config: &KafkaWriterConfig) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", &config.bootstrap)
-        .set("linger.ms", "5")
+        // Every batch is flushed before its offsets are committed, so lingering only adds latency.
+        .set("linger.ms", "0")
         .set(
             "message.timeout.ms",
             config.flush_timeout.as_millis().max(1).to_string(),
         )
         .set("log_level", "3");
     c
+}
+
+/// Looks the topic up before the first send, so that no measured write waits
+/// for a metadata round trip (a long-running job has its metadata warm).
+pub(crate) fn warm_metadata<C: rdkafka::ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    config: &KafkaWriterConfig,
+) -> Result<(), IoError> {
+    client
+        .fetch_metadata(Some(&config.topic), config.flush_timeout)
+        .map(drop)
+        .map_err(|e| {
+            kafka_error(
+                format!("looking up topic {} on {}", config.topic, config.bootstrap),
+                &e,
+            )
+        })
 }
 
 pub(crate) fn assignment(config: &KafkaReaderConfig) -> Result<TopicPartitionList, IoError> {

@@ -7,10 +7,10 @@ use std::time::Duration;
 use futures::future::join_all;
 use futures::FutureExt;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
 use super::{
-    assignment, consumer_config, kafka_error, producer_config, KafkaReaderConfig,
+    assignment, consumer_config, kafka_error, producer_config, warm_metadata, KafkaReaderConfig,
     KafkaWriterConfig, ReadState,
 };
 use crate::decode::encode_json;
@@ -96,9 +96,10 @@ pub struct NativeKafkaWriter {
 impl NativeKafkaWriter {
     /// Must be called inside a tokio runtime.
     pub fn new(config: &KafkaWriterConfig, schema: Schema) -> Result<Self, IoError> {
-        let producer = producer_config(config).create().map_err(|e| {
+        let producer: FutureProducer = producer_config(config).create().map_err(|e| {
             kafka_error(format!("creating a producer for {}", config.bootstrap), &e)
         })?;
+        warm_metadata(producer.client(), config)?;
         Ok(NativeKafkaWriter {
             producer,
             topic: config.topic.clone(),

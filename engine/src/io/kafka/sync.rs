@@ -11,12 +11,16 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 
 use super::{
-    create_base_consumer, kafka_error, producer_config, KafkaReaderConfig, KafkaWriterConfig,
-    ReadState,
+    create_base_consumer, kafka_error, producer_config, warm_metadata, KafkaReaderConfig,
+    KafkaWriterConfig, ReadState,
 };
 use crate::decode::encode_json;
 use crate::io::{IoError, SyncReader, SyncWriter};
 use crate::record::{Record, Schema};
+
+/// How often a flush looks for delivery reports: short against a batch's
+/// round trip, long enough not to steal the other core.
+const FLUSH_POLL_INTERVAL: Duration = Duration::from_micros(50);
 
 pub struct SyncKafkaReader {
     consumer: BaseConsumer,
@@ -111,11 +115,12 @@ pub struct SyncKafkaWriter {
 impl SyncKafkaWriter {
     pub fn new(config: &KafkaWriterConfig, schema: Schema) -> Result<Self, IoError> {
         let tracker = Arc::new(DeliveryTracker::default());
-        let producer = producer_config(config)
+        let producer: BaseProducer<DeliveryContext> = producer_config(config)
             .create_with_context(DeliveryContext(Arc::clone(&tracker)))
             .map_err(|e| {
                 kafka_error(format!("creating a producer for {}", config.bootstrap), &e)
             })?;
+        warm_metadata(producer.client(), config)?;
         Ok(SyncKafkaWriter {
             producer,
             tracker,
@@ -167,10 +172,28 @@ impl SyncKafkaWriter {
     }
 
     /// Waits for every delivery report; any failed delivery is an error.
+    ///
+    /// Not `Producer::flush`: rdkafka's `BaseProducer::flush` polls in whole
+    /// 100 ms slices, so every flush with a message outstanding took 100 ms.
     pub fn flush_and_check(&mut self) -> Result<(), IoError> {
-        self.producer
-            .flush(self.flush_timeout)
-            .map_err(|e| kafka_error(format!("flushing to {}", self.topic), &e))?;
+        let deadline = std::time::Instant::now() + self.flush_timeout;
+        loop {
+            self.producer.poll(Duration::ZERO);
+            if self.producer.in_flight_count() == 0 {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(IoError::Timeout {
+                    what: format!(
+                        "{} message(s) to {} still undelivered (is the broker up?)",
+                        self.producer.in_flight_count(),
+                        self.topic
+                    ),
+                    after: self.flush_timeout,
+                });
+            }
+            std::thread::sleep(FLUSH_POLL_INTERVAL);
+        }
         let failed = self.tracker.failed.load(Ordering::Relaxed);
         if failed > 0 {
             let first = self

@@ -82,8 +82,9 @@ pub fn compare(
         machine: machine::machine(),
         config: RunConfig {
             modes: opts.modes.iter().map(|m| m.name().to_string()).collect(),
-            reps: opts.reps.unwrap_or(0),
-            warmup: opts.warmup.unwrap_or(0),
+            // What the first scenario ran with; scenario files may differ.
+            reps: scenarios.first().map_or(0, |s| opts.plan(s).1),
+            warmup: scenarios.first().map_or(0, |s| opts.plan(s).2),
             quick: opts.quick,
             kafka: opts.kafka.clone(),
             records_override: opts.records,
@@ -99,7 +100,6 @@ pub fn compare(
     };
     for scenario in scenarios {
         let (scenario, reps, warmup) = opts.plan(scenario);
-        broker.recycle()?;
         let result = run_scenario(&scenario, reps, warmup, broker, opts, &progress);
         if result.error.is_some() || !result.digests_match {
             results.complete = false;
@@ -114,7 +114,6 @@ pub fn compare(
     progress.finish_and_clear();
     if let (Some(costs), true) = (&opts.sweep, results.complete) {
         if let Some(first) = scenarios.first() {
-            broker.recycle()?;
             results.sweep = Some(sweep(first, costs, broker, opts)?);
         }
     }
@@ -147,7 +146,7 @@ fn run_scenario(
     scenario: &Scenario,
     reps: usize,
     warmup: usize,
-    broker: &Broker,
+    broker: &mut Broker,
     opts: &CompareOptions,
     progress: &ProgressBar,
 ) -> ScenarioResult {
@@ -167,7 +166,12 @@ fn run_scenario(
                 format!("{} {mode} {}", scenario.name, rep_label(rep, warmup)),
             );
             let run_opts = if measured { &opts.run } else { &warm_opts };
-            match run_mode(scenario, mode, broker, run_opts) {
+            // A fresh embedded broker per run: the mock cannot delete topics, and
+            // old ones would inflate the peak RSS measured for the next run.
+            match broker
+                .recycle()
+                .and_then(|()| run_mode(scenario, mode, broker, run_opts))
+            {
                 Ok(m) if measured => runs.entry(mode).or_default().push(m),
                 Ok(_) => {}
                 Err(e) => {
@@ -186,7 +190,10 @@ fn run_scenario(
                     rep_label(rep, warmup)
                 ),
             );
-            match run_ceiling(scenario, broker, &opts.run) {
+            match broker
+                .recycle()
+                .and_then(|()| run_ceiling(scenario, broker, &opts.run))
+            {
                 Ok(rps) => ceiling.push(rps),
                 Err(e) => {
                     error = Some(format!("{e:#}"));

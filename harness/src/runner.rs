@@ -68,7 +68,7 @@ pub struct RunOptions {
 #[derive(Debug, Clone)]
 pub struct Measured {
     pub stats: JobStats,
-    /// From the first batch polled to the last output flushed.
+    /// From the first batch polled to the last output durably written.
     pub wall: Duration,
     /// Process CPU time over (about) the same stretch as `wall`.
     pub cpu: CpuTimes,
@@ -109,10 +109,12 @@ impl Meter {
     }
 
     fn stop(self, stats: JobStats, latency: &LatencyRecorder) -> anyhow::Result<Measured> {
+        let now = Instant::now();
         let started = latency
             .first_poll()
             .map_or(self.started, |first| first.max(self.started));
-        let wall = started.elapsed();
+        let ended = latency.last_written().map_or(now, |last| last.min(now));
+        let wall = ended.saturating_duration_since(started);
         let cpu = rusage::cpu_times().since(&latency.cpu_at_first().unwrap_or(self.cpu));
         let allocs = alloc::snapshot()
             .zip(self.allocs)
@@ -188,7 +190,7 @@ fn reader_config(
         partitions: scenario.source.partitions as i32,
         group_id: format!("{topic}.{mode}"),
         batch_size: scenario.run.batch_size,
-        poll_timeout: Duration::from_millis(100),
+        poll_timeout: Duration::from_millis(10),
         idle_timeout: opts.timeout,
         expected_records: scenario.source.records,
         progress,

@@ -74,6 +74,15 @@ pub struct JobFailure {
     pub partial: Box<JobStats>,
 }
 
+/// Reads that stall are logged (at debug level), since a stall looks like a
+/// slow engine in every throughput figure.
+fn note_slow_read(asked_at: Instant, polled_at: Instant, records: usize) {
+    let waited = polled_at - asked_at;
+    if waited > Duration::from_millis(20) {
+        tracing::debug!(waited_ms = waited.as_millis() as u64, records, "slow read");
+    }
+}
+
 /// Spins for `ns` nanoseconds: stands in for engine work the analysis assumes.
 #[inline]
 pub fn burn_cpu(ns: u64) {

@@ -47,8 +47,10 @@ impl SyncJobProcessor {
         // Batches written but not yet flushed: their latency ends at the flush.
         let mut unflushed: Vec<(Instant, usize)> = Vec::new();
         loop {
+            let asked_at = Instant::now();
             let batch = reader.read().map_err(JobError::Read)?;
             let polled_at = Instant::now();
+            super::note_slow_read(asked_at, polled_at, batch.len());
             if batch.is_empty() {
                 if !reader.has_more().map_err(JobError::Read)? {
                     break;

@@ -109,8 +109,10 @@ async fn process_loop(
     let result = async {
         let mut unflushed = 0;
         loop {
+            let asked_at = Instant::now();
             let batch = reader.read().await.map_err(JobError::Read)?;
             let polled_at = Instant::now();
+            super::note_slow_read(asked_at, polled_at, batch.len());
             if batch.is_empty() {
                 if !reader.has_more().await.map_err(JobError::Read)? {
                     break;
@@ -272,8 +274,10 @@ async fn native_loop<O: JobObserver>(
 ) -> Result<(), JobError> {
     let mut unflushed: Vec<(Instant, usize)> = Vec::new();
     loop {
+        let asked_at = Instant::now();
         let batch = reader.read().await.map_err(JobError::Read)?;
         let polled_at = Instant::now();
+        super::note_slow_read(asked_at, polled_at, batch.len());
         if batch.is_empty() {
             if !reader.has_more().await.map_err(JobError::Read)? {
                 break;

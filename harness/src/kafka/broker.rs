@@ -161,8 +161,13 @@ impl Broker {
 fn start_tansu(timeout: Duration) -> anyhow::Result<Broker> {
     let port = free_port()?;
     let url = format!("tcp://127.0.0.1:{port}");
+    // An empty working directory: tansu reads any .env file it finds there.
+    let workdir =
+        std::env::temp_dir().join(format!("tokio-tax-tansu-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&workdir).with_context(|| format!("creating {}", workdir.display()))?;
     let child = Command::new(tansu_binary())
         .args(tansu_args(&url))
+        .current_dir(&workdir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -175,8 +180,9 @@ fn start_tansu(timeout: Duration) -> anyhow::Result<Broker> {
             break;
         }
         if let Running::Process(child) = &mut running {
+            // tansu exits 0 even when it cannot bind, so any exit here is a failure.
             if let Some(status) = child.try_wait()? {
-                bail!("tansu exited with {status} before accepting connections on {addr}");
+                bail!("tansu exited ({status}) before accepting connections on {addr}; is the port taken?");
             }
         }
         if Instant::now() > deadline {
@@ -212,14 +218,18 @@ pub fn tansu_available() -> bool {
 }
 
 fn tansu_args(url: &str) -> Vec<String> {
+    // A numeric loopback address: given a host name, tansu listens on every interface.
     [
         "broker",
+        "--cluster-id",
+        "tokio-tax",
         "--storage-engine",
         "memory://tansu/",
         "--listener-url",
         url,
         "--advertised-listener-url",
         url,
+        "--silent",
     ]
     .map(String::from)
     .to_vec()

@@ -11,6 +11,8 @@ use crate::report::results::Percentiles;
 pub struct LatencyRecorder {
     hist: Histogram<u64>,
     first_poll: Option<Instant>,
+    /// When the last outputs were durably written.
+    last_written: Option<Instant>,
     /// Process CPU time when the first batch was written, to pair with `first_poll`.
     cpu_at_first: Option<CpuTimes>,
 }
@@ -23,6 +25,7 @@ impl Default for LatencyRecorder {
         LatencyRecorder {
             hist,
             first_poll: None,
+            last_written: None,
             cpu_at_first: None,
         }
     }
@@ -53,6 +56,12 @@ impl LatencyRecorder {
         self.first_poll
     }
 
+    /// When the last outputs were written: the clock of a run stops there, so
+    /// tearing down clients (inside the job in the tokio modes) is not timed.
+    pub fn last_written(&self) -> Option<Instant> {
+        self.last_written
+    }
+
     pub fn cpu_at_first(&self) -> Option<CpuTimes> {
         self.cpu_at_first
     }
@@ -65,11 +74,16 @@ impl LatencyRecorder {
 impl JobObserver for LatencyRecorder {
     /// Every record of the batch waited from the poll until now.
     fn batch_written(&mut self, polled_at: Instant, records: usize) {
+        self.last_written = Some(Instant::now());
         if records > 0 && self.first_poll.is_none() {
             self.first_poll = Some(polled_at);
             self.cpu_at_first = Some(cpu_times());
         }
-        let us = polled_at.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
+        let now = self.last_written.unwrap_or(polled_at);
+        let us = now
+            .duration_since(polled_at)
+            .as_micros()
+            .min(u128::from(u64::MAX)) as u64;
         self.record_us(us, records as u64);
     }
 }

@@ -46,7 +46,9 @@ pub struct Machine {
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
     pub modes: Vec<String>,
+    /// Measured repetitions per mode (of the first scenario; files may differ).
     pub reps: usize,
+    /// Unmeasured repetitions per mode before them.
     pub warmup: usize,
     pub quick: bool,
     /// Broker kind: embedded, tansu, external, testcontainers, or memory.
@@ -109,7 +111,8 @@ pub struct Repetition {
     pub allocs_per_record: f64,
     #[serde(deserialize_with = "crate::stats::nan_or_number")]
     pub bytes_per_record: f64,
-    /// Peak resident set of the process so far, in KiB.
+    /// Peak resident set of the process during the run, in KiB. With the
+    /// embedded broker this includes the broker's copy of the topic.
     pub peak_rss_kib: u64,
     pub latency_us: Percentiles,
     pub records_read: u64,

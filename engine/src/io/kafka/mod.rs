@@ -83,6 +83,9 @@ pub(crate) fn consumer_config(config: &KafkaReaderConfig) -> ClientConfig {
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
         .set("auto.offset.reset", "earliest")
+        // tansu holds every fetch for up to this long even when it has data;
+        // the same short wait for every broker keeps the comparison even.
+        .set("fetch.wait.max.ms", "10")
         // Errors such as a vanished broker surface as silence; the idle timeout turns that into an error.
         .set("socket.timeout.ms", "10000")
         .set("log_level", "3");

@@ -1,12 +1,12 @@
 //! FR-081-07's proposal: a blocking `BaseConsumer::poll` loop and a `BaseProducer`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::KafkaError;
-use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 
@@ -17,10 +17,6 @@ use super::{
 use crate::decode::encode_json;
 use crate::io::{IoError, SyncReader, SyncWriter};
 use crate::record::{Record, Schema};
-
-/// How often a flush looks for delivery reports: short against a batch's
-/// round trip, long enough not to steal the other core.
-const FLUSH_POLL_INTERVAL: Duration = Duration::from_micros(50);
 
 pub struct SyncKafkaReader {
     consumer: BaseConsumer,
@@ -78,11 +74,50 @@ impl SyncReader for SyncKafkaReader {
     }
 }
 
-/// Counts failed deliveries so that `flush` can report them.
+/// Counts messages in flight and failed deliveries. librdkafka's delivery
+/// callback runs on the producer's polling thread and wakes a waiting flush at
+/// once; rdkafka's own `flush` polls in whole 100 ms slices instead, which made
+/// every per-batch flush take 100 ms.
 #[derive(Default)]
 pub struct DeliveryTracker {
+    in_flight: AtomicU64,
     failed: AtomicU64,
     first_error: Mutex<Option<String>>,
+    settled: Mutex<()>,
+    all_delivered: Condvar,
+}
+
+impl DeliveryTracker {
+    fn sent(&self) {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn delivered(&self) {
+        if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // Taking the lock orders this wake-up after a flush's check.
+            let _guard = self.settled.lock();
+            self.all_delivered.notify_all();
+        }
+    }
+
+    /// Waits until nothing is in flight; false when `timeout` passed first.
+    fn wait_all_delivered(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut guard = match self.settled.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        while self.in_flight.load(Ordering::Acquire) > 0 {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            guard = match self.all_delivered.wait_timeout(guard, left) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
 }
 
 /// The producer's context; a newtype because the tracker is shared with the writer.
@@ -100,11 +135,14 @@ impl ProducerContext for DeliveryContext {
                 first.get_or_insert_with(|| e.to_string());
             }
         }
+        self.0.delivered();
     }
 }
 
+/// Blocking writes over a `ThreadedProducer`: `flush` returns once every
+/// message is acknowledged, and fails if any delivery failed.
 pub struct SyncKafkaWriter {
-    producer: BaseProducer<DeliveryContext>,
+    producer: ThreadedProducer<DeliveryContext>,
     tracker: Arc<DeliveryTracker>,
     topic: String,
     schema: Schema,
@@ -115,7 +153,7 @@ pub struct SyncKafkaWriter {
 impl SyncKafkaWriter {
     pub fn new(config: &KafkaWriterConfig, schema: Schema) -> Result<Self, IoError> {
         let tracker = Arc::new(DeliveryTracker::default());
-        let producer: BaseProducer<DeliveryContext> = producer_config(config)
+        let producer: ThreadedProducer<DeliveryContext> = producer_config(config)
             .create_with_context(DeliveryContext(Arc::clone(&tracker)))
             .map_err(|e| {
                 kafka_error(format!("creating a producer for {}", config.bootstrap), &e)
@@ -131,22 +169,29 @@ impl SyncKafkaWriter {
         })
     }
 
-    /// Queues one payload, serving delivery reports while librdkafka's queue is full.
+    /// Queues one payload, waiting while librdkafka's queue is full.
     fn send(&mut self, partition: Option<i32>) -> Result<(), IoError> {
-        let deadline = std::time::Instant::now() + self.flush_timeout;
+        let deadline = Instant::now() + self.flush_timeout;
         loop {
             let mut record = BaseRecord::<(), [u8]>::to(&self.topic).payload(&self.buf[..]);
             if let Some(p) = partition {
                 record = record.partition(p);
             }
+            // Counted before sending: the delivery callback may run before send returns.
+            self.tracker.sent();
             match self.producer.send(record) {
                 Ok(()) => return Ok(()),
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
-                    if std::time::Instant::now() < deadline =>
-                {
-                    self.producer.poll(Duration::from_millis(10));
+                Err((e, _)) => {
+                    self.tracker.delivered();
+                    let queue_full = matches!(
+                        e,
+                        KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull)
+                    );
+                    if !queue_full || Instant::now() >= deadline {
+                        return Err(kafka_error(format!("producing to {}", self.topic), &e));
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
                 }
-                Err((e, _)) => return Err(kafka_error(format!("producing to {}", self.topic), &e)),
             }
         }
     }
@@ -158,7 +203,6 @@ impl SyncKafkaWriter {
                 .map_err(|e| IoError::Closed(format!("encoding a row as JSON: {e}")))?;
             self.send(None)?;
         }
-        self.producer.poll(Duration::ZERO);
         Ok(())
     }
 
@@ -166,33 +210,20 @@ impl SyncKafkaWriter {
     pub fn write_payload(&mut self, payload: &[u8], partition: i32) -> Result<(), IoError> {
         self.buf.clear();
         self.buf.extend_from_slice(payload);
-        self.send(Some(partition))?;
-        self.producer.poll(Duration::ZERO);
-        Ok(())
+        self.send(Some(partition))
     }
 
     /// Waits for every delivery report; any failed delivery is an error.
-    ///
-    /// Not `Producer::flush`: rdkafka's `BaseProducer::flush` polls in whole
-    /// 100 ms slices, so every flush with a message outstanding took 100 ms.
     pub fn flush_and_check(&mut self) -> Result<(), IoError> {
-        let deadline = std::time::Instant::now() + self.flush_timeout;
-        loop {
-            self.producer.poll(Duration::ZERO);
-            if self.producer.in_flight_count() == 0 {
-                break;
-            }
-            if std::time::Instant::now() > deadline {
-                return Err(IoError::Timeout {
-                    what: format!(
-                        "{} message(s) to {} still undelivered (is the broker up?)",
-                        self.producer.in_flight_count(),
-                        self.topic
-                    ),
-                    after: self.flush_timeout,
-                });
-            }
-            std::thread::sleep(FLUSH_POLL_INTERVAL);
+        if !self.tracker.wait_all_delivered(self.flush_timeout) {
+            return Err(IoError::Timeout {
+                what: format!(
+                    "{} message(s) to {} still undelivered (is the broker up?)",
+                    self.tracker.in_flight.load(Ordering::Acquire),
+                    self.topic
+                ),
+                after: self.flush_timeout,
+            });
         }
         let failed = self.tracker.failed.load(Ordering::Relaxed);
         if failed > 0 {

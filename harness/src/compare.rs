@@ -89,7 +89,7 @@ pub fn compare(
             kafka: opts.kafka.clone(),
             records_override: opts.records,
             profile: opts.run.profile,
-            latency_rate: None,
+            latency_rate: opts.run.latency_rate,
             claimed_gain_pct: CLAIMED_GAIN_PCT,
             command_line: opts.command_line.clone(),
         },

@@ -79,6 +79,9 @@ enum Command {
         /// Write a flamegraph and a pprof profile of the run into --out.
         #[arg(long)]
         profile: bool,
+        /// Produce open loop at this many records/s and report end-to-end latency.
+        #[arg(long, value_name = "RATE")]
+        latency: Option<u64>,
         #[arg(long, default_value = "reports/latest")]
         out: PathBuf,
         #[command(flatten)]
@@ -102,6 +105,10 @@ enum Command {
         /// Sample every measured run with pprof and write flamegraphs.
         #[arg(long)]
         profile: bool,
+        /// Produce open loop at this many records/s; latency is then end to end
+        /// from each record's due time (no coordinated omission).
+        #[arg(long, value_name = "RATE")]
+        latency: Option<u64>,
         /// Skip the raw-consume broker ceiling runs.
         #[arg(long)]
         no_ceiling: bool,
@@ -224,6 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sink,
             records,
             profile,
+            latency,
             out,
             broker,
         } => {
@@ -234,6 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = RunOptions {
                 timeout,
                 profile,
+                latency_rate: latency,
                 synthetic_cost_ns: 0,
                 sink: Sink::parse(&sink)?,
             };
@@ -267,6 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             records,
             quick,
             profile,
+            latency,
             no_ceiling,
             sweep,
             sweep_costs,
@@ -293,11 +303,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 warmup,
                 records,
                 quick,
-                ceiling: !no_ceiling,
+                // The ceiling is a closed-loop drain; it means nothing beside an open-loop run.
+                ceiling: !no_ceiling && latency.is_none(),
                 sweep: sweep.then_some(sweep_costs),
                 run: RunOptions {
                     timeout,
                     profile,
+                    latency_rate: latency,
                     synthetic_cost_ns: 0,
                     sink: Sink::Kafka,
                 },

@@ -24,10 +24,10 @@ use crate::kafka::load::Loader;
 use crate::kafka::topics::unique_name;
 use crate::kafka::Broker;
 use crate::measure::alloc::{self, AllocSnapshot};
-use crate::measure::latency::LatencyRecorder;
+use crate::measure::latency::{LatencyRecorder, OpenLoop};
 use crate::measure::rusage::{self, CpuTimes};
 use crate::mode::Mode;
-use crate::profile::{Captured, Sampler};
+use crate::profile::{shielded, Captured, Sampler};
 use crate::report::results::Percentiles;
 use crate::scenario::Scenario;
 
@@ -62,6 +62,9 @@ pub struct RunOptions {
     pub profile: bool,
     pub synthetic_cost_ns: u64,
     pub sink: Sink,
+    /// Open-loop producer rate (records/s): latency is then end to end, from
+    /// each record's due time to its durable write.
+    pub latency_rate: Option<u64>,
 }
 
 /// Everything one run measured.
@@ -148,21 +151,32 @@ pub fn run_mode(
             broker.create_topic(&output, partitions)?;
         }
         let progress = Arc::new(AtomicU64::new(0));
-        let loader = Loader::start(
-            &scenario.source,
-            &broker.bootstrap,
-            &input,
-            broker.partition_capacity,
-            Arc::clone(&progress),
-            opts.timeout,
-        )?;
+        // In an open-loop run the first record is due a moment after the consumer is set up.
+        let schedule = opts.latency_rate.map(|rate| OpenLoop {
+            t0: Instant::now() + Duration::from_millis(300),
+            rate: rate.max(1) as f64,
+            partitions: scenario.source.partitions,
+        });
+        let loader = shielded(|| {
+            Loader::start(
+                &scenario.source,
+                &broker.bootstrap,
+                &input,
+                broker.partition_capacity,
+                Arc::clone(&progress),
+                opts.timeout,
+                schedule.map(|s| (s.t0, s.rate)),
+            )
+        })?;
         let reader = reader_config(scenario, broker, &input, mode, progress, opts);
         let writer = KafkaWriterConfig {
             bootstrap: broker.bootstrap.clone(),
             topic: output.clone(),
             flush_timeout: opts.timeout,
+            linger_ms: 0,
         };
-        let measured = run_job(scenario, mode, &reader, &writer, opts)?;
+        let latency = schedule.map_or_else(LatencyRecorder::default, LatencyRecorder::open_loop);
+        let measured = run_job(scenario, mode, &reader, &writer, opts, latency)?;
         let produced = loader
             .finish()
             .with_context(|| format!("loading topic {input}"))?;
@@ -208,6 +222,7 @@ fn run_job(
     reader: &KafkaReaderConfig,
     writer: &KafkaWriterConfig,
     opts: &RunOptions,
+    mut latency: LatencyRecorder,
 ) -> anyhow::Result<Measured> {
     let config = JobConfig {
         synthetic_cost_ns: opts.synthetic_cost_ns,
@@ -215,15 +230,17 @@ fn run_job(
     };
     let mut engine = engine(scenario)?;
     let out_schema = engine.output_schema().clone();
-    let mut latency = LatencyRecorder::default();
     match mode {
         Mode::Sync => {
-            let mut source = SyncKafkaReader::new(reader, scenario.schema())?;
-            let mut sink: Box<dyn SyncWriter> = match &opts.sink {
-                Sink::Kafka => Box::new(SyncKafkaWriter::new(writer, out_schema)?),
-                Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
-                Sink::Discard => Box::new(MemoryWriter::counting()),
-            };
+            let (mut source, mut sink) = shielded(|| -> anyhow::Result<_> {
+                let source = SyncKafkaReader::new(reader, scenario.schema())?;
+                let sink: Box<dyn SyncWriter> = match &opts.sink {
+                    Sink::Kafka => Box::new(SyncKafkaWriter::new(writer, out_schema)?),
+                    Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
+                    Sink::Discard => Box::new(MemoryWriter::counting()),
+                };
+                Ok((source, sink))
+            })?;
             let meter = Meter::start(opts.profile)?;
             let stats = SyncJobProcessor::new(config).process_job(
                 &mut source,
@@ -239,7 +256,7 @@ fn run_job(
         }
         Mode::Tokio => {
             let processor = TokioJobProcessor::new(config).context("starting the tokio runtime")?;
-            let (source, sink) = {
+            let (source, sink) = shielded(|| -> anyhow::Result<_> {
                 let _inside = processor.runtime().enter();
                 let source = Box::new(ShimKafkaReader::new(reader, scenario.schema())?);
                 let sink: Box<dyn AsyncWriter> = match &opts.sink {
@@ -247,8 +264,8 @@ fn run_job(
                     Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
                     Sink::Discard => Box::new(MemoryWriter::counting()),
                 };
-                (source, sink)
-            };
+                Ok((source, sink))
+            })?;
             let meter = Meter::start(opts.profile)?;
             let result = processor.process_job(source, sink, engine, latency);
             finish_async(meter, result)
@@ -256,7 +273,7 @@ fn run_job(
         Mode::TokioNative => {
             let processor =
                 NativeTokioJobProcessor::new(config).context("starting the tokio runtime")?;
-            let (source, sink) = {
+            let (source, sink) = shielded(|| -> anyhow::Result<_> {
                 let _inside = processor.runtime().enter();
                 let source = Box::new(NativeKafkaReader::new(reader, scenario.schema())?);
                 let sink: Box<dyn AsyncWriter> = match &opts.sink {
@@ -264,8 +281,8 @@ fn run_job(
                     Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
                     Sink::Discard => Box::new(MemoryWriter::counting()),
                 };
-                (source, sink)
-            };
+                Ok((source, sink))
+            })?;
             let meter = Meter::start(opts.profile)?;
             let result = processor.process_job(source, sink, engine, latency);
             finish_async(meter, result)
@@ -306,14 +323,17 @@ pub fn run_ceiling(scenario: &Scenario, broker: &Broker, opts: &RunOptions) -> a
     broker.create_topic(&input, scenario.source.partitions as i32)?;
     let result = (|| {
         let progress = Arc::new(AtomicU64::new(0));
-        let loader = Loader::start(
-            &scenario.source,
-            &broker.bootstrap,
-            &input,
-            broker.partition_capacity,
-            Arc::clone(&progress),
-            opts.timeout,
-        )?;
+        let loader = shielded(|| {
+            Loader::start(
+                &scenario.source,
+                &broker.bootstrap,
+                &input,
+                broker.partition_capacity,
+                Arc::clone(&progress),
+                opts.timeout,
+                None,
+            )
+        })?;
         let config = reader_config(
             scenario,
             broker,
@@ -322,7 +342,7 @@ pub fn run_ceiling(scenario: &Scenario, broker: &Broker, opts: &RunOptions) -> a
             Arc::clone(&progress),
             opts,
         );
-        let consumer: BaseConsumer = create_base_consumer(&config)?;
+        let consumer: BaseConsumer = shielded(|| create_base_consumer(&config))?;
         // As in every mode, the clock starts at the first record.
         let mut started = None;
         let mut last = Instant::now();

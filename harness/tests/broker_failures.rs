@@ -42,6 +42,7 @@ fn produce(bootstrap: &str, payloads: &[Vec<u8>]) {
         bootstrap: bootstrap.into(),
         topic: TOPIC.into(),
         flush_timeout: Duration::from_secs(10),
+        linger_ms: 5,
     };
     let mut writer = SyncKafkaWriter::new(&config, Schema::default()).unwrap();
     for (i, p) in payloads.iter().enumerate() {
@@ -101,7 +102,7 @@ fn unreachable_broker_fails_within_the_timeout() {
             "name = \"x\"\ndescription = \"x\"\nsql = \"SELECT * FROM bid\"\n[source]\ngenerator = \"nexmark\"\nrecords = 10\nkeys = 1\n",
             std::path::Path::new("x.toml"),
         )?;
-        let opts = RunOptions { timeout: Duration::from_secs(3), profile: false, synthetic_cost_ns: 0, sink: Sink::Discard };
+        let opts = RunOptions { timeout: Duration::from_secs(3), profile: false, synthetic_cost_ns: 0, latency_rate: None, sink: Sink::Discard };
         run_mode(&s, Mode::Sync, &b, &opts).map(drop)
     });
     let error = format!("{:#}", result.unwrap_err());

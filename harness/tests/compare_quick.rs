@@ -100,3 +100,79 @@ fn a_bad_scenario_is_rejected_before_anything_runs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn profiled_compare_writes_flamegraphs_and_a_diff_naming_tokio() {
+    let out = tempfile::tempdir().unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let status = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
+        .current_dir(root)
+        .args([
+            "compare",
+            "nexmark-q5",
+            "--profile",
+            "--reps",
+            "2",
+            "--warmup",
+            "0",
+            "--records",
+            "20000",
+        ])
+        .args(["--no-ceiling", "--history-db", "none", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let dir = out.path().join("profiles/nexmark-q5");
+    for mode in ["sync", "tokio", "tokio-native"] {
+        let svg = std::fs::read_to_string(dir.join(format!("{mode}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.matches("<title>").count() > 3,
+            "{mode} flamegraph is empty"
+        );
+        assert!(
+            std::fs::metadata(dir.join(format!("{mode}.pb")))
+                .unwrap()
+                .len()
+                > 0
+        );
+    }
+    let diff = std::fs::read_to_string(dir.join("diff-sync-vs-tokio.svg")).unwrap();
+    assert!(
+        diff.contains("tokio::runtime"),
+        "the differential flamegraph shows no tokio runtime frame"
+    );
+    let results = Results::load(&out.path().join("results.json")).unwrap();
+    assert!(results.config.profile);
+    assert!(std::fs::read_to_string(out.path().join("report.md"))
+        .unwrap()
+        .to_lowercase()
+        .contains("profiled"));
+}
+
+#[test]
+fn open_loop_latency_run_completes() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let out = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
+        .current_dir(root)
+        .args([
+            "run",
+            "nexmark-q7",
+            "--mode",
+            "tokio",
+            "--latency",
+            "4000",
+            "--records",
+            "4000",
+            "--sink",
+            "discard",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4000 records"));
+}

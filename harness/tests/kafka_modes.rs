@@ -45,6 +45,7 @@ fn opts() -> RunOptions {
         timeout: Duration::from_secs(20),
         profile: false,
         synthetic_cost_ns: 0,
+        latency_rate: None,
         sink: Sink::Kafka,
     }
 }

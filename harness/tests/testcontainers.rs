@@ -28,6 +28,7 @@ fn every_mode_on_kafka_in_docker() {
         timeout: Duration::from_secs(60),
         profile: false,
         synthetic_cost_ns: 0,
+        latency_rate: None,
         sink: Sink::Kafka,
     };
     let digests: Vec<_> = Mode::ALL

@@ -43,14 +43,49 @@ impl Default for JobConfig {
     }
 }
 
-/// Told when a batch's outputs have been written, to measure poll-to-write latency.
+/// A batch whose outputs are durably written.
+#[derive(Debug, Clone)]
+pub struct WrittenBatch {
+    /// When the batch came back from the reader.
+    pub polled_at: Instant,
+    /// Input records in the batch (0 for the final flush of open windows).
+    pub records: usize,
+    /// (partition, offset) of each input record, when the observer asked for them.
+    pub positions: Vec<(i32, i64)>,
+}
+
+impl WrittenBatch {
+    pub(crate) fn new(
+        polled_at: Instant,
+        batch: &[crate::record::Record],
+        with_positions: bool,
+    ) -> Self {
+        let positions = if with_positions {
+            batch.iter().map(|r| (r.partition, r.offset)).collect()
+        } else {
+            Vec::new()
+        };
+        WrittenBatch {
+            polled_at,
+            records: batch.len(),
+            positions,
+        }
+    }
+}
+
+/// Told when a batch's outputs have been written, to measure latency.
 pub trait JobObserver: Send {
-    fn batch_written(&mut self, polled_at: Instant, records: usize);
+    fn batch_written(&mut self, batch: &WrittenBatch);
+
+    /// Whether `batch_written` needs each record's position (costs a Vec per batch).
+    fn wants_positions(&self) -> bool {
+        false
+    }
 }
 
 /// Observes nothing.
 impl JobObserver for () {
-    fn batch_written(&mut self, _: Instant, _: usize) {}
+    fn batch_written(&mut self, _: &WrittenBatch) {}
 }
 
 #[derive(Debug, Error)]

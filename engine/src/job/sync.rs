@@ -1,6 +1,6 @@
 use std::time::Instant;
 
-use super::{burn_cpu, JobConfig, JobError, JobFailure, JobObserver, JobStats};
+use super::{burn_cpu, JobConfig, JobError, JobFailure, JobObserver, JobStats, WrittenBatch};
 use crate::engine::Engine;
 use crate::io::{SyncReader, SyncWriter};
 use crate::record::Record;
@@ -45,7 +45,8 @@ impl SyncJobProcessor {
     ) -> Result<(), JobError> {
         let mut out: Vec<Record> = Vec::new();
         // Batches written but not yet flushed: their latency ends at the flush.
-        let mut unflushed: Vec<(Instant, usize)> = Vec::new();
+        let mut unflushed: Vec<WrittenBatch> = Vec::new();
+        let with_positions = observer.wants_positions();
         loop {
             let asked_at = Instant::now();
             let batch = reader.read().map_err(JobError::Read)?;
@@ -68,7 +69,7 @@ impl SyncJobProcessor {
             if !out.is_empty() {
                 writer.write_batch(&out).map_err(JobError::Write)?;
             }
-            unflushed.push((polled_at, batch.len()));
+            unflushed.push(WrittenBatch::new(polled_at, &batch, with_positions));
             if unflushed.len() >= self.config.commit_every_batches as usize {
                 Self::flush_and_commit(reader, writer, observer, &mut unflushed)?;
             }
@@ -85,11 +86,11 @@ impl SyncJobProcessor {
         reader: &mut dyn SyncReader,
         writer: &mut dyn SyncWriter,
         observer: &mut dyn JobObserver,
-        unflushed: &mut Vec<(Instant, usize)>,
+        unflushed: &mut Vec<WrittenBatch>,
     ) -> Result<(), JobError> {
         writer.flush().map_err(JobError::Write)?;
-        for (polled_at, records) in unflushed.drain(..) {
-            observer.batch_written(polled_at, records);
+        for batch in unflushed.drain(..) {
+            observer.batch_written(&batch);
         }
         reader.commit().map_err(JobError::Commit)
     }

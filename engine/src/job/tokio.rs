@@ -10,7 +10,7 @@ use std::time::Instant;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::{burn_cpu, JobConfig, JobError, JobFailure, JobObserver, JobStats};
+use super::{burn_cpu, JobConfig, JobError, JobFailure, JobObserver, JobStats, WrittenBatch};
 use crate::engine::Engine;
 use crate::io::{AsyncReader, AsyncWriter, IoError};
 use crate::record::Record;
@@ -30,8 +30,7 @@ fn runtime_error(e: impl std::fmt::Display) -> JobError {
 enum ToWriter {
     Rows {
         rows: Vec<Record>,
-        polled_at: Instant,
-        records: usize,
+        batch: WrittenBatch,
     },
     Flush(oneshot::Sender<Result<(), IoError>>),
 }
@@ -65,8 +64,15 @@ impl TokioJobProcessor {
         self.runtime.block_on(async move {
             let engine = Arc::new(Mutex::new(engine));
             let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
+            let with_positions = observer.wants_positions();
             let writer_task = tokio::spawn(write_loop(writer, rx, observer));
-            let processing = tokio::spawn(process_loop(reader, Arc::clone(&engine), tx, config));
+            let processing = tokio::spawn(process_loop(
+                reader,
+                Arc::clone(&engine),
+                tx,
+                config,
+                with_positions,
+            ));
             let (mut stats, reader_rejected, processed) = match processing.await {
                 Ok(r) => r,
                 Err(e) => (JobStats::default(), 0, Err(runtime_error(e))),
@@ -104,6 +110,7 @@ async fn process_loop(
     engine: Arc<Mutex<Engine>>,
     tx: mpsc::Sender<ToWriter>,
     config: JobConfig,
+    with_positions: bool,
 ) -> (JobStats, u64, Result<(), JobError>) {
     let mut stats = JobStats::default();
     let result = async {
@@ -130,8 +137,7 @@ async fn process_loop(
             stats.add_output(&out);
             let msg = ToWriter::Rows {
                 rows: out,
-                polled_at,
-                records: batch.len(),
+                batch: WrittenBatch::new(polled_at, &batch, with_positions),
             };
             tx.send(msg).await.map_err(runtime_error)?;
             unflushed += 1;
@@ -145,8 +151,7 @@ async fn process_loop(
         stats.add_output(&out);
         let msg = ToWriter::Rows {
             rows: out,
-            polled_at: Instant::now(),
-            records: 0,
+            batch: WrittenBatch::new(Instant::now(), &[], false),
         };
         tx.send(msg).await.map_err(runtime_error)?;
         flush_then_commit(&tx, reader.as_mut()).await
@@ -174,20 +179,16 @@ async fn write_loop<O: JobObserver>(
     mut rx: mpsc::Receiver<ToWriter>,
     mut observer: O,
 ) -> (O, Result<(), IoError>) {
-    let mut unflushed: Vec<(Instant, usize)> = Vec::new();
+    let mut unflushed: Vec<WrittenBatch> = Vec::new();
     while let Some(msg) = rx.recv().await {
         match msg {
-            ToWriter::Rows {
-                rows,
-                polled_at,
-                records,
-            } => {
+            ToWriter::Rows { rows, batch } => {
                 if !rows.is_empty() {
                     if let Err(e) = writer.write_batch(rows).await {
                         return (observer, Err(e));
                     }
                 }
-                unflushed.push((polled_at, records));
+                unflushed.push(batch);
             }
             ToWriter::Flush(ack) => {
                 let flushed = writer.flush().await;
@@ -196,8 +197,8 @@ async fn write_loop<O: JobObserver>(
                     .err()
                     .map(|e| IoError::Closed(e.to_string()));
                 if flushed.is_ok() {
-                    for (polled_at, records) in unflushed.drain(..) {
-                        observer.batch_written(polled_at, records);
+                    for batch in unflushed.drain(..) {
+                        observer.batch_written(&batch);
                     }
                 }
                 // The processing task may be gone already; its own error then explains why.
@@ -272,7 +273,8 @@ async fn native_loop<O: JobObserver>(
     stats: &mut JobStats,
     config: JobConfig,
 ) -> Result<(), JobError> {
-    let mut unflushed: Vec<(Instant, usize)> = Vec::new();
+    let mut unflushed: Vec<WrittenBatch> = Vec::new();
+    let with_positions = observer.wants_positions();
     loop {
         let asked_at = Instant::now();
         let batch = reader.read().await.map_err(JobError::Read)?;
@@ -295,11 +297,11 @@ async fn native_loop<O: JobObserver>(
         if !out.is_empty() {
             writer.write_batch(out).await.map_err(JobError::Write)?;
         }
-        unflushed.push((polled_at, batch.len()));
+        unflushed.push(WrittenBatch::new(polled_at, &batch, with_positions));
         if unflushed.len() >= config.commit_every_batches as usize {
             writer.flush().await.map_err(JobError::Write)?;
-            for (polled_at, records) in unflushed.drain(..) {
-                observer.batch_written(polled_at, records);
+            for batch in unflushed.drain(..) {
+                observer.batch_written(&batch);
             }
             reader.commit().await.map_err(JobError::Commit)?;
         }
@@ -309,8 +311,8 @@ async fn native_loop<O: JobObserver>(
     stats.add_output(&out);
     writer.write_batch(out).await.map_err(JobError::Write)?;
     writer.flush().await.map_err(JobError::Write)?;
-    for (polled_at, records) in unflushed.drain(..) {
-        observer.batch_written(polled_at, records);
+    for batch in unflushed.drain(..) {
+        observer.batch_written(&batch);
     }
     reader.commit().await.map_err(JobError::Commit)
 }

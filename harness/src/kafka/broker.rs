@@ -123,8 +123,8 @@ impl Broker {
     pub fn start(kind: BrokerKind, timeout: Duration) -> anyhow::Result<Broker> {
         match kind {
             BrokerKind::Embedded => {
-                let cluster =
-                    MockCluster::new(1).context("starting librdkafka's embedded mock cluster")?;
+                let cluster = crate::profile::shielded(|| MockCluster::new(1))
+                    .context("starting librdkafka's embedded mock cluster")?;
                 let bootstrap = cluster.bootstrap_servers();
                 Ok(Broker {
                     kind,
@@ -141,7 +141,9 @@ impl Broker {
             }
             BrokerKind::External { ref bootstrap } => {
                 let bootstrap = bootstrap.clone();
-                let admin = Some(Admin::connect(&bootstrap, timeout)?);
+                let admin = Some(crate::profile::shielded(|| {
+                    Admin::connect(&bootstrap, timeout)
+                })?);
                 Ok(Broker {
                     kind,
                     bootstrap,

@@ -24,7 +24,9 @@ pub struct Loader {
 
 impl Loader {
     /// Starts loading `spec` into `topic`; returns once the initial lead is delivered.
-    /// `consumed` is the reader's progress counter.
+    /// `consumed` is the reader's progress counter. With `open_loop`
+    /// (start, records/s) record `i` is sent at `start + i / rate`, never
+    /// waiting for the consumer, and the call returns at once.
     pub fn start(
         spec: &SourceSpec,
         bootstrap: &str,
@@ -32,12 +34,14 @@ impl Loader {
         capacity: Option<PartitionCapacity>,
         consumed: Arc<AtomicU64>,
         timeout: Duration,
+        open_loop: Option<(Instant, f64)>,
     ) -> anyhow::Result<Loader> {
         let lead = max_lead(spec, capacity);
         let config = KafkaWriterConfig {
             bootstrap: bootstrap.to_string(),
             topic: topic.to_string(),
             flush_timeout: timeout,
+            linger_ms: 5,
         };
         let mut writer = SyncKafkaWriter::new(&config, Schema::default())?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -48,7 +52,18 @@ impl Loader {
         let handle = std::thread::Builder::new().name("tokio-tax-loader".into()).spawn(move || {
             let mut produced = 0u64;
             let mut ready = Some(ready_tx);
+            if open_loop.is_some() {
+                let _ = ready.take().map(|tx| tx.send(()));
+            }
             for record in generate(&spec) {
+                if let Some((t0, rate)) = open_loop {
+                    let due = t0 + Duration::from_secs_f64(produced as f64 / rate);
+                    let now = Instant::now();
+                    // Sleeping costs ~60 µs here; only sleep when ahead by more.
+                    if due > now + Duration::from_micros(200) {
+                        std::thread::sleep(due - now);
+                    }
+                }
                 let mut waited = Instant::now();
                 while produced.saturating_sub(consumed.load(Ordering::Relaxed)) >= lead {
                     if let Some(tx) = ready.take() {

@@ -15,6 +15,25 @@ use pprof::{ProfilerGuard, ProfilerGuardBuilder};
 /// through here, so profile runs of several seconds.
 pub const FREQUENCY: i32 = 997;
 
+/// Runs `f` with SIGPROF blocked on this thread, so that the threads `f`
+/// starts (librdkafka's: every client and the mock cluster) inherit the block.
+/// The sampler's signals then never land in librdkafka, whose mock broker
+/// drops its connections when its calls are interrupted; librdkafka's own CPU
+/// time is not sampled (it is the same library in every mode).
+pub fn shielded<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: sigset_t is plain data; pthread_sigmask only changes this thread's mask.
+    unsafe {
+        let mut block: libc::sigset_t = std::mem::zeroed();
+        let mut previous: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut block);
+        libc::sigaddset(&mut block, libc::SIGPROF);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut previous);
+        let result = f();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
+        result
+    }
+}
+
 /// Samples the whole process while alive.
 pub struct Sampler {
     guard: ProfilerGuard<'static>,

@@ -55,6 +55,9 @@ pub struct KafkaWriterConfig {
     pub topic: String,
     /// How long flush waits for delivery reports.
     pub flush_timeout: Duration,
+    /// librdkafka's linger.ms: 0 for a job's writer, which flushes every batch
+    /// anyway; a few ms for a loader, which only needs throughput.
+    pub linger_ms: u32,
 }
 
 pub(crate) fn kafka_error(what: impl Into<String>, e: &KafkaError) -> IoError {
@@ -95,8 +98,7 @@ pub(crate) fn consumer_config(config: &KafkaReaderConfig) -> ClientConfig {
 pub(crate) fn producer_config(config: &KafkaWriterConfig) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", &config.bootstrap)
-        // Every batch is flushed before its offsets are committed, so lingering only adds latency.
-        .set("linger.ms", "0")
+        .set("linger.ms", config.linger_ms.to_string())
         .set(
             "message.timeout.ms",
             config.flush_timeout.as_millis().max(1).to_string(),

@@ -14,7 +14,7 @@ use tokio_tax_engine::io::kafka::shim::{ShimKafkaReader, ShimKafkaWriter};
 use tokio_tax_engine::io::kafka::sync::{SyncKafkaReader, SyncKafkaWriter};
 use tokio_tax_engine::io::kafka::{create_base_consumer, KafkaReaderConfig, KafkaWriterConfig};
 use tokio_tax_engine::io::memory::MemoryWriter;
-use tokio_tax_engine::io::{AsyncWriter, SyncWriter};
+use tokio_tax_engine::io::{AsyncReader, AsyncWriter, IoError, SyncWriter};
 use tokio_tax_engine::job::{
     JobConfig, JobStats, NativeTokioJobProcessor, SyncJobProcessor, TokioJobProcessor,
 };
@@ -256,38 +256,51 @@ fn run_job(
         }
         Mode::Tokio => {
             let processor = TokioJobProcessor::new(config).context("starting the tokio runtime")?;
-            let (source, sink) = shielded(|| -> anyhow::Result<_> {
-                let _inside = processor.runtime().enter();
-                let source = Box::new(ShimKafkaReader::new(reader, scenario.schema())?);
-                let sink: Box<dyn AsyncWriter> = match &opts.sink {
-                    Sink::Kafka => Box::new(ShimKafkaWriter::new(writer, out_schema)?),
-                    Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
-                    Sink::Discard => Box::new(MemoryWriter::counting()),
-                };
-                Ok((source, sink))
-            })?;
+            let (source, sink) = async_clients(
+                processor.runtime(),
+                || ShimKafkaReader::new(reader, scenario.schema()),
+                |schema| ShimKafkaWriter::new(writer, schema),
+                &opts.sink,
+                out_schema,
+            )?;
             let meter = Meter::start(opts.profile)?;
-            let result = processor.process_job(source, sink, engine, latency);
-            finish_async(meter, result)
+            finish_async(meter, processor.process_job(source, sink, engine, latency))
         }
         Mode::TokioNative => {
             let processor =
                 NativeTokioJobProcessor::new(config).context("starting the tokio runtime")?;
-            let (source, sink) = shielded(|| -> anyhow::Result<_> {
-                let _inside = processor.runtime().enter();
-                let source = Box::new(NativeKafkaReader::new(reader, scenario.schema())?);
-                let sink: Box<dyn AsyncWriter> = match &opts.sink {
-                    Sink::Kafka => Box::new(NativeKafkaWriter::new(writer, out_schema)?),
-                    Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
-                    Sink::Discard => Box::new(MemoryWriter::counting()),
-                };
-                Ok((source, sink))
-            })?;
+            let (source, sink) = async_clients(
+                processor.runtime(),
+                || NativeKafkaReader::new(reader, scenario.schema()),
+                |schema| NativeKafkaWriter::new(writer, schema),
+                &opts.sink,
+                out_schema,
+            )?;
             let meter = Meter::start(opts.profile)?;
-            let result = processor.process_job(source, sink, engine, latency);
-            finish_async(meter, result)
+            finish_async(meter, processor.process_job(source, sink, engine, latency))
         }
     }
+}
+
+/// Builds a tokio mode's clients inside its runtime (native clients need one),
+/// with SIGPROF blocked for librdkafka's threads.
+fn async_clients<R: AsyncReader + 'static, W: AsyncWriter + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    kafka_reader: impl FnOnce() -> Result<R, IoError>,
+    kafka_writer: impl FnOnce(Schema) -> Result<W, IoError>,
+    sink: &Sink,
+    out_schema: Schema,
+) -> anyhow::Result<(Box<dyn AsyncReader>, Box<dyn AsyncWriter>)> {
+    shielded(|| {
+        let _inside = runtime.enter();
+        let source: Box<dyn AsyncReader> = Box::new(kafka_reader()?);
+        let sink: Box<dyn AsyncWriter> = match sink {
+            Sink::Kafka => Box::new(kafka_writer(out_schema)?),
+            Sink::File(path) => Box::new(JsonlWriter::create(path, out_schema)?),
+            Sink::Discard => Box::new(MemoryWriter::counting()),
+        };
+        Ok((source, sink))
+    })
 }
 
 fn failed(error: impl std::fmt::Display, partial: &JobStats) -> anyhow::Error {

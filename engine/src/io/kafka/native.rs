@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use futures::future::join_all;
 use futures::FutureExt;
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::types::RDKafkaErrorCode;
 
 use super::{
     assignment, consumer_config, kafka_error, producer_config, warm_metadata, KafkaReaderConfig,
@@ -91,6 +92,7 @@ pub struct NativeKafkaWriter {
     topic: String,
     schema: Schema,
     queue_timeout: Duration,
+    buf: Vec<u8>,
 }
 
 impl NativeKafkaWriter {
@@ -105,26 +107,50 @@ impl NativeKafkaWriter {
             topic: config.topic.clone(),
             schema,
             queue_timeout: config.flush_timeout,
+            buf: Vec::new(),
         })
     }
 }
 
 #[async_trait::async_trait]
 impl AsyncWriter for NativeKafkaWriter {
-    /// Sends the batch and awaits every delivery, so a returned batch is durable.
+    /// Enqueues the whole batch (librdkafka copies each payload, so one buffer
+    /// serves every row), then awaits every delivery: a returned batch is durable.
     async fn write_batch(&mut self, records: Vec<Record>) -> Result<(), IoError> {
-        let payloads: Vec<String> = records
-            .iter()
-            .map(|r| encode_json(r, &self.schema).to_string())
-            .collect();
-        let sends = payloads.iter().map(|p| {
-            self.producer.send(
-                FutureRecord::<(), str>::to(&self.topic).payload(p.as_str()),
-                self.queue_timeout,
-            )
-        });
-        for delivery in join_all(sends).await {
-            delivery.map_err(|(e, _)| kafka_error(format!("delivering to {}", self.topic), &e))?;
+        let mut deliveries = Vec::with_capacity(records.len());
+        let deadline = tokio::time::Instant::now() + self.queue_timeout;
+        for r in &records {
+            self.buf.clear();
+            serde_json::to_writer(&mut self.buf, &encode_json(r, &self.schema))
+                .map_err(|e| IoError::Closed(format!("encoding a row as JSON: {e}")))?;
+            loop {
+                let record = FutureRecord::<(), [u8]>::to(&self.topic).payload(&self.buf[..]);
+                match self.producer.send_result(record) {
+                    Ok(delivery) => break deliveries.push(delivery),
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
+                        if tokio::time::Instant::now() < deadline =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    Err((e, _)) => {
+                        return Err(kafka_error(format!("producing to {}", self.topic), &e))
+                    }
+                }
+            }
+        }
+        for delivery in deliveries {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => {
+                    return Err(kafka_error(format!("delivering to {}", self.topic), &e))
+                }
+                Err(_) => {
+                    return Err(IoError::Closed(format!(
+                        "the producer for {} went away",
+                        self.topic
+                    )))
+                }
+            }
         }
         Ok(())
     }

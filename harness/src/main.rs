@@ -468,15 +468,24 @@ fn write_bmf(results: &Results, path: &Path) -> anyhow::Result<()> {
 }
 
 fn serve_broker(port: Option<u16>) -> anyhow::Result<ExitCode> {
-    if port.is_some() {
-        // librdkafka picks the mock's listening port itself.
-        tracing::warn!(
-            "--port is not supported by the embedded broker; it listens where librdkafka chooses"
-        );
-    }
     let broker = Broker::start(BrokerKind::Embedded, Duration::from_secs(30))?;
-    println!("bootstrap={}", broker.bootstrap);
-    println!("embedded broker running; Ctrl-C to stop");
+    let bootstrap = match port {
+        // The mock picks its own port; a forwarder gives the one asked for.
+        Some(port) => {
+            let target = broker
+                .bootstrap
+                .split(',')
+                .next()
+                .and_then(|a| a.parse().ok())
+                .with_context(|| {
+                    format!("unexpected mock bootstrap address {}", broker.bootstrap)
+                })?;
+            tokio_tax::kafka::forward::forward(port, target)?.to_string()
+        }
+        None => broker.bootstrap.clone(),
+    };
+    println!("bootstrap={bootstrap}");
+    println!("embedded broker running (it has no CreateTopics: clients create topics by producing); Ctrl-C to stop");
     std::io::stdout().flush()?;
     loop {
         std::thread::sleep(Duration::from_secs(3600));

@@ -2,6 +2,7 @@
 //! unique topics per run, and loading generated records with a bounded lead.
 
 pub mod broker;
+pub mod forward;
 pub mod load;
 pub mod topics;
 

@@ -156,6 +156,8 @@ pub(crate) struct ReadState {
     /// Next offset to commit, per partition.
     next_offsets: BTreeMap<i32, i64>,
     progress: Arc<AtomicU64>,
+    /// The last error librdkafka reported while polling; said when giving up.
+    last_error: Option<String>,
 }
 
 impl ReadState {
@@ -170,6 +172,7 @@ impl ReadState {
             last_message: Instant::now(),
             next_offsets: BTreeMap::new(),
             progress: Arc::clone(&config.progress),
+            last_error: None,
         }
     }
 
@@ -192,6 +195,17 @@ impl ReadState {
         }
     }
 
+    /// librdkafka keeps retrying after a poll error (a broker restart, a lost
+    /// connection), so one is noted rather than fatal; the idle timeout ends
+    /// the run if the broker does not come back, and names this error.
+    pub fn note_error(&mut self, e: &KafkaError) {
+        let text = e.to_string();
+        if self.last_error.as_deref() != Some(text.as_str()) {
+            tracing::warn!(topic = %self.topic, error = %text, "Kafka poll error; retrying until the idle timeout");
+        }
+        self.last_error = Some(text);
+    }
+
     pub fn has_more(&self) -> bool {
         self.consumed < self.expected
     }
@@ -201,8 +215,11 @@ impl ReadState {
         if self.has_more() && self.last_message.elapsed() > self.idle_timeout {
             return Err(IoError::Timeout {
                 what: format!(
-                    "no message from topic {} (consumed {} of {} records; is the broker still up?)",
-                    self.topic, self.consumed, self.expected
+                    "no message from topic {} (consumed {} of {} records; is the broker still up?{})",
+                    self.topic,
+                    self.consumed,
+                    self.expected,
+                    self.last_error.as_ref().map_or(String::new(), |e| format!(" last broker error: {e}"))
                 ),
                 after: self.idle_timeout,
             });

@@ -51,8 +51,11 @@ impl AsyncReader for NativeKafkaReader {
             return Ok(batch);
         }
         let first = match tokio::time::timeout(self.poll_timeout, self.consumer.recv()).await {
-            Ok(msg) => {
-                msg.map_err(|e| kafka_error(format!("receiving from {}", self.state.topic), &e))?
+            Ok(Ok(msg)) => msg,
+            Ok(Err(e)) => {
+                self.state.note_error(&e);
+                self.state.check_idle()?;
+                return Ok(batch);
             }
             Err(_) => {
                 self.state.check_idle()?;
@@ -66,9 +69,13 @@ impl AsyncReader for NativeKafkaReader {
             let Some(next) = self.consumer.recv().now_or_never() else {
                 break;
             };
-            let msg =
-                next.map_err(|e| kafka_error(format!("receiving from {}", self.state.topic), &e))?;
-            self.state.accept(&msg, &mut batch);
+            match next {
+                Ok(msg) => self.state.accept(&msg, &mut batch),
+                Err(e) => {
+                    self.state.note_error(&e);
+                    break;
+                }
+            }
             taken += 1;
         }
         Ok(batch)

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use futures::{FutureExt, Stream, StreamExt};
 use rdkafka::consumer::BaseConsumer;
+use rdkafka::error::KafkaError;
 use rdkafka::message::OwnedMessage;
 
 use super::sync::SyncKafkaWriter;
-use super::{create_base_consumer, kafka_error, KafkaReaderConfig, KafkaWriterConfig, ReadState};
+use super::{create_base_consumer, KafkaReaderConfig, KafkaWriterConfig, ReadState};
 use crate::io::{AsyncReader, AsyncWriter, IoError};
 use crate::record::{Record, Schema};
 
@@ -22,12 +23,12 @@ struct PollStream<'a> {
 }
 
 impl Stream for PollStream<'_> {
-    type Item = Result<OwnedMessage, IoError>;
+    type Item = Result<OwnedMessage, KafkaError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match self.consumer.poll(Duration::from_millis(1)) {
             Some(Ok(msg)) => Poll::Ready(Some(Ok(msg.detach()))),
-            Some(Err(e)) => Poll::Ready(Some(Err(kafka_error("polling", &e)))),
+            Some(Err(e)) => Poll::Ready(Some(Err(e))),
             None => {
                 cx.waker().wake_by_ref();
                 Poll::Pending
@@ -65,18 +66,29 @@ impl AsyncReader for ShimKafkaReader {
             consumer: &self.consumer,
         };
         // The first message may take up to the poll timeout; the rest are taken while ready.
-        let first = tokio::time::timeout(self.poll_timeout, stream.next()).await;
-        let Ok(Some(first)) = first else {
-            self.state.check_idle()?;
-            return Ok(batch);
+        let first = match tokio::time::timeout(self.poll_timeout, stream.next()).await {
+            Ok(Some(Ok(msg))) => msg,
+            Ok(Some(Err(e))) => {
+                self.state.note_error(&e);
+                self.state.check_idle()?;
+                return Ok(batch);
+            }
+            _ => {
+                self.state.check_idle()?;
+                return Ok(batch);
+            }
         };
-        self.state.accept(&first?, &mut batch);
+        self.state.accept(&first, &mut batch);
         let mut taken = 1;
         while taken < self.batch_size && self.state.has_more() {
             match stream.next().now_or_never() {
-                Some(Some(msg)) => {
-                    self.state.accept(&msg?, &mut batch);
+                Some(Some(Ok(msg))) => {
+                    self.state.accept(&msg, &mut batch);
                     taken += 1;
+                }
+                Some(Some(Err(e))) => {
+                    self.state.note_error(&e);
+                    break;
                 }
                 _ => break,
             }

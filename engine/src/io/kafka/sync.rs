@@ -50,7 +50,8 @@ impl SyncReader for SyncKafkaReader {
                     timeout = Duration::ZERO;
                 }
                 Some(Err(e)) => {
-                    return Err(kafka_error(format!("polling {}", self.state.topic), &e))
+                    self.state.note_error(&e);
+                    break;
                 }
                 None => break,
             }

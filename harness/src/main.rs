@@ -15,7 +15,7 @@ use tokio_tax::gate::iai::{
 };
 use tokio_tax::gate::{compare_history, compare_results, parse_percent, write_step_summary};
 use tokio_tax::history::{draw_trend_chart, trend_markdown, History};
-use tokio_tax::kafka::{Broker, BrokerKind};
+use tokio_tax::kafka::{topic_service, Broker, BrokerKind};
 use tokio_tax::measure::alloc::CountingAllocator;
 use tokio_tax::mode::Mode;
 use tokio_tax::report;
@@ -49,6 +49,9 @@ struct BrokerArgs {
     /// Bootstrap servers for --kafka external.
     #[arg(long)]
     bootstrap: Option<String>,
+    /// With --kafka external against `tokio-tax broker`: the topic service it prints.
+    #[arg(long)]
+    topic_service: Option<String>,
     /// Seconds any wait on the broker may take before it is an error.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
@@ -237,7 +240,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let s = one_scenario(&cli.scenarios, &scenario, records)?;
             let timeout = Duration::from_secs(broker.timeout);
-            let kind = BrokerKind::parse(&broker.kafka, broker.bootstrap.as_deref())?;
+            let kind = BrokerKind::parse(
+                &broker.kafka,
+                broker.bootstrap.as_deref(),
+                broker.topic_service.as_deref(),
+            )?;
             let broker = Broker::start(kind, timeout)?;
             let opts = RunOptions {
                 timeout,
@@ -294,7 +301,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bail!("--modes needs at least one mode");
             }
             let timeout = Duration::from_secs(broker.timeout);
-            let kind = BrokerKind::parse(&broker.kafka, broker.bootstrap.as_deref())?;
+            let kind = BrokerKind::parse(
+                &broker.kafka,
+                broker.bootstrap.as_deref(),
+                broker.topic_service.as_deref(),
+            )?;
             let kafka = kind.name().to_string();
             let mut broker = Broker::start(kind, timeout)?;
             let opts = CompareOptions {
@@ -484,10 +495,19 @@ fn serve_broker(port: Option<u16>) -> anyhow::Result<ExitCode> {
         }
         None => broker.bootstrap.clone(),
     };
+    let service =
+        std::net::TcpListener::bind("127.0.0.1:0").context("opening the topic service")?;
     println!("bootstrap={bootstrap}");
-    println!("embedded broker running (it has no CreateTopics: clients create topics by producing); Ctrl-C to stop");
+    println!("topic_service={}", service.local_addr()?);
+    println!(
+        "embedded broker running; another tokio-tax uses it with --kafka external --bootstrap {bootstrap} \
+         --topic-service {} (the mock has no CreateTopics); Ctrl-C to stop",
+        service.local_addr()?
+    );
     std::io::stdout().flush()?;
-    loop {
-        std::thread::sleep(Duration::from_secs(3600));
-    }
+    // The mock's handle stays on this thread; topic requests are served here until Ctrl-C.
+    topic_service::serve(service, |name, partitions| {
+        broker.create_topic(name, partitions)
+    });
+    Ok(ExitCode::SUCCESS)
 }

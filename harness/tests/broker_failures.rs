@@ -93,6 +93,7 @@ fn unreachable_broker_fails_within_the_timeout() {
     let broker = Broker::start(
         BrokerKind::External {
             bootstrap: "127.0.0.1:1".into(),
+            topic_service: None,
         },
         Duration::from_secs(3),
     );

@@ -19,19 +19,32 @@ pub enum BrokerKind {
     /// tansu, a separate Kafka-compatible broker process on loopback.
     Tansu,
     /// An existing cluster.
-    External { bootstrap: String },
+    External {
+        bootstrap: String,
+        /// A `tokio-tax broker` topic service, for its mock's missing CreateTopics.
+        topic_service: Option<String>,
+    },
     /// Apache Kafka in Docker (needs the `testcontainers` feature and a Docker engine).
     Testcontainers,
 }
 
 impl BrokerKind {
-    pub fn parse(kind: &str, bootstrap: Option<&str>) -> anyhow::Result<BrokerKind> {
+    /// `--kafka KIND [--bootstrap ADDRS] [--topic-service ADDR]`.
+    pub fn parse(
+        kind: &str,
+        bootstrap: Option<&str>,
+        topic_service: Option<&str>,
+    ) -> anyhow::Result<BrokerKind> {
+        if topic_service.is_some() && kind != "external" {
+            bail!("--topic-service only goes with --kafka external");
+        }
         match (kind, bootstrap) {
             ("embedded", None) => Ok(BrokerKind::Embedded),
             ("tansu", None) => Ok(BrokerKind::Tansu),
             ("testcontainers", None) => Ok(BrokerKind::Testcontainers),
             ("external", Some(b)) if !b.trim().is_empty() => Ok(BrokerKind::External {
                 bootstrap: b.to_string(),
+                topic_service: topic_service.map(str::to_string),
             }),
             ("external", _) => bail!("--kafka external needs --bootstrap HOST:PORT[,HOST:PORT...]"),
             (_, Some(_)) => bail!("--bootstrap only goes with --kafka external"),
@@ -62,7 +75,14 @@ pub struct Broker {
     _running: Running,
 }
 
-/// librdkafka's mock keeps at most this much per partition (rdkafka_mock.c).
+/// What the loader may put in a mock partition: a margin under the 5 MiB /
+/// 100,000 messages librdkafka's mock keeps (rdkafka_mock.c).
+const MOCK_CAPACITY: PartitionCapacity = PartitionCapacity {
+    messages: 90_000,
+    bytes: 4 * 1024 * 1024,
+};
+
+/// How much a broker keeps per partition.
 #[derive(Debug, Clone, Copy)]
 pub struct PartitionCapacity {
     pub messages: u64,
@@ -100,8 +120,19 @@ impl Broker {
             (Running::Embedded(cluster), _) => cluster
                 .create_topic(name, partitions, 1)
                 .with_context(|| format!("creating topic {name} on the embedded broker")),
+            (_, _) if self.topic_service().is_some() => {
+                let service = self.topic_service().unwrap_or_default();
+                super::topic_service::create(service, name, partitions, self.timeout)
+            }
             (_, Some(admin)) => admin.create(name, partitions),
             _ => bail!("no way to create topics on this broker"),
+        }
+    }
+
+    fn topic_service(&self) -> Option<&str> {
+        match &self.kind {
+            BrokerKind::External { topic_service, .. } => topic_service.as_deref(),
+            _ => None,
         }
     }
 
@@ -132,24 +163,32 @@ impl Broker {
                     timeout,
                     admin: None,
                     // Keep a margin under the mock's 5 MiB / 100,000 messages per partition.
-                    partition_capacity: Some(PartitionCapacity {
-                        messages: 90_000,
-                        bytes: 4 * 1024 * 1024,
-                    }),
+                    partition_capacity: Some(MOCK_CAPACITY),
                     _running: Running::Embedded(cluster),
                 })
             }
-            BrokerKind::External { ref bootstrap } => {
+            BrokerKind::External {
+                ref bootstrap,
+                ref topic_service,
+            } => {
                 let bootstrap = bootstrap.clone();
-                let admin = Some(crate::profile::shielded(|| {
-                    Admin::connect(&bootstrap, timeout)
-                })?);
+                // Behind a topic service is another tokio-tax's mock: no admin API,
+                // and the mock's small partitions.
+                let (admin, partition_capacity) = match topic_service {
+                    Some(_) => (None, Some(MOCK_CAPACITY)),
+                    None => (
+                        Some(crate::profile::shielded(|| {
+                            Admin::connect(&bootstrap, timeout)
+                        })?),
+                        None,
+                    ),
+                };
                 Ok(Broker {
                     kind,
                     bootstrap,
                     timeout,
                     admin,
-                    partition_capacity: None,
+                    partition_capacity,
                     _running: Running::Nothing,
                 })
             }
@@ -296,14 +335,14 @@ mod tests {
     #[test]
     fn kinds_parse_with_clear_errors() {
         assert_eq!(
-            BrokerKind::parse("embedded", None).unwrap(),
+            BrokerKind::parse("embedded", None, None).unwrap(),
             BrokerKind::Embedded
         );
-        assert!(BrokerKind::parse("external", None)
+        assert!(BrokerKind::parse("external", None, None)
             .unwrap_err()
             .to_string()
             .contains("--bootstrap"));
-        assert!(BrokerKind::parse("kafka", None)
+        assert!(BrokerKind::parse("kafka", None, None)
             .unwrap_err()
             .to_string()
             .contains("embedded, tansu"));

@@ -4,6 +4,7 @@
 pub mod broker;
 pub mod forward;
 pub mod load;
+pub mod topic_service;
 pub mod topics;
 
 pub use broker::{Broker, BrokerKind};

@@ -126,19 +126,41 @@ fn a_second_harness_runs_against_tokio_tax_broker() {
     let mut lines = std::io::BufReader::new(broker.stdout.take().unwrap()).lines();
     let mut field = |key: &str| {
         let line = lines.next().unwrap().unwrap();
-        line.strip_prefix(&format!("{key}=")).unwrap_or_else(|| panic!("expected {key}=, got {line}")).to_string()
+        line.strip_prefix(&format!("{key}="))
+            .unwrap_or_else(|| panic!("expected {key}=, got {line}"))
+            .to_string()
     };
     let bootstrap = field("bootstrap");
     let service = field("topic_service");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let run = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
         .current_dir(root)
-        .args(["run", "nexmark-q7", "--mode", "tokio", "--records", "3000", "--timeout", "20"])
-        .args(["--kafka", "external", "--bootstrap", &bootstrap, "--topic-service", &service])
+        .args([
+            "run",
+            "nexmark-q7",
+            "--mode",
+            "tokio",
+            "--records",
+            "3000",
+            "--timeout",
+            "20",
+        ])
+        .args([
+            "--kafka",
+            "external",
+            "--bootstrap",
+            &bootstrap,
+            "--topic-service",
+            &service,
+        ])
         .output()
         .unwrap();
     let _ = broker.kill();
     let _ = broker.wait();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(String::from_utf8_lossy(&run.stdout).contains("3000 records"));
 }

@@ -1,6 +1,7 @@
 //! JSON object payloads -> records, against a schema. A bad payload is an
 //! error that names the field and what is wrong; callers count and skip it.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
 use thiserror::Error;
 
@@ -85,26 +86,38 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
-/// Encodes a record as one JSON object under `schema` (the inverse of decoding).
-pub fn encode_json(record: &Record, schema: &Schema) -> Json {
-    let map = schema
-        .columns
-        .iter()
-        .zip(&record.values)
-        .map(|(c, v)| {
-            let json = match v {
-                Value::Null => Json::Null,
-                Value::Bool(b) => Json::Bool(*b),
-                Value::Int(i) | Value::Timestamp(i) => Json::from(*i),
-                Value::Float(f) => {
-                    serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number)
-                }
-                Value::Str(s) => Json::String(s.to_string()),
-            };
-            (c.name.clone(), json)
-        })
-        .collect();
-    Json::Object(map)
+/// A record as one JSON object under `schema` (the inverse of decoding).
+/// Serialized in place: no intermediate `serde_json::Value`, so writing a row
+/// copies neither column names nor strings.
+pub struct JsonRow<'a> {
+    pub record: &'a Record,
+    pub schema: &'a Schema,
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.schema.len()))?;
+        for (column, value) in self.schema.columns.iter().zip(&self.record.values) {
+            match value {
+                Value::Null => map.serialize_entry(&column.name, &())?,
+                Value::Bool(b) => map.serialize_entry(&column.name, b)?,
+                Value::Int(i) | Value::Timestamp(i) => map.serialize_entry(&column.name, i)?,
+                // JSON has no NaN or infinity; serde_json writes them as null.
+                Value::Float(f) => map.serialize_entry(&column.name, f)?,
+                Value::Str(s) => map.serialize_entry(&column.name, &**s)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// Appends `record` to `out` as one JSON object.
+pub fn write_json(
+    out: &mut Vec<u8>,
+    record: &Record,
+    schema: &Schema,
+) -> Result<(), serde_json::Error> {
+    serde_json::to_writer(out, &JsonRow { record, schema })
 }
 
 #[cfg(test)]
@@ -133,8 +146,9 @@ mod tests {
             vec![Value::Int(3), Value::Float(2.0), Value::Timestamp(1000)]
         );
         assert_eq!((r.partition, r.offset), (1, 9));
-        let json = encode_json(&r, &schema()).to_string();
-        assert_eq!(decode_json(json.as_bytes(), &schema(), 1, 9).unwrap(), r);
+        let mut json = Vec::new();
+        write_json(&mut json, &r, &schema()).unwrap();
+        assert_eq!(decode_json(&json, &schema(), 1, 9).unwrap(), r);
     }
 
     #[test]

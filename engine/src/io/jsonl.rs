@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{IoError, SyncReader, SyncWriter};
-use crate::decode::{decode_json, encode_json};
+use crate::decode::{decode_json, JsonRow};
 use crate::record::{Record, Schema};
 
 pub struct JsonlReader {
@@ -111,8 +111,11 @@ impl JsonlWriter {
 
     fn write_all(&mut self, records: &[Record]) -> Result<(), IoError> {
         for r in records {
-            let line = encode_json(r, &self.schema);
-            serde_json::to_writer(&mut self.out, &line)
+            let row = JsonRow {
+                record: r,
+                schema: &self.schema,
+            };
+            serde_json::to_writer(&mut self.out, &row)
                 .map_err(std::io::Error::from)
                 .and_then(|_| self.out.write_all(b"\n"))
                 .map_err(|source| IoError::File {

@@ -14,7 +14,7 @@ use super::{
     assignment, consumer_config, kafka_error, producer_config, warm_metadata, KafkaReaderConfig,
     KafkaWriterConfig, ReadState,
 };
-use crate::decode::encode_json;
+use crate::decode::write_json;
 use crate::io::{AsyncReader, AsyncWriter, IoError};
 use crate::record::{Record, Schema};
 
@@ -128,7 +128,7 @@ impl AsyncWriter for NativeKafkaWriter {
         let deadline = tokio::time::Instant::now() + self.queue_timeout;
         for r in &records {
             self.buf.clear();
-            serde_json::to_writer(&mut self.buf, &encode_json(r, &self.schema))
+            write_json(&mut self.buf, r, &self.schema)
                 .map_err(|e| IoError::Closed(format!("encoding a row as JSON: {e}")))?;
             loop {
                 let record = FutureRecord::<(), [u8]>::to(&self.topic).payload(&self.buf[..]);

@@ -14,7 +14,7 @@ use super::{
     create_base_consumer, kafka_error, producer_config, warm_metadata, KafkaReaderConfig,
     KafkaWriterConfig, ReadState,
 };
-use crate::decode::encode_json;
+use crate::decode::write_json;
 use crate::io::{IoError, SyncReader, SyncWriter};
 use crate::record::{Record, Schema};
 
@@ -200,7 +200,7 @@ impl SyncKafkaWriter {
     pub fn write_records(&mut self, records: &[Record]) -> Result<(), IoError> {
         for r in records {
             self.buf.clear();
-            serde_json::to_writer(&mut self.buf, &encode_json(r, &self.schema))
+            write_json(&mut self.buf, r, &self.schema)
                 .map_err(|e| IoError::Closed(format!("encoding a row as JSON: {e}")))?;
             self.send(None)?;
         }

@@ -1,16 +1,14 @@
 //! `tokio-tax compare --quick` end to end: results.json matches its schema and
 //! keeps the paths the README promises; the report renders from it alone.
 
-use std::process::Command;
+mod common;
 
 use tokio_tax::report::results::{Results, SCHEMA_VERSION};
 
 #[test]
 fn quick_compare_writes_a_valid_results_file_and_report() {
     let out = tempfile::tempdir().unwrap();
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let status = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
-        .current_dir(root)
+    let status = common::tokio_tax()
         .args([
             "compare",
             "nexmark-q2",
@@ -69,7 +67,7 @@ fn quick_compare_writes_a_valid_results_file_and_report() {
 
     // Re-rendering from results.json alone.
     std::fs::remove_file(out.path().join("report.md")).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
+    let status = common::tokio_tax()
         .arg("report")
         .arg(out.path())
         .status()
@@ -87,7 +85,7 @@ fn a_bad_scenario_is_rejected_before_anything_runs() {
         "name = \"bad\"\ndescription = \"x\"\nsql = \"SELECT * FROM bid\"\nrecordz = 5\n[source]\ngenerator = \"nexmark\"\nrecords = 10\nkeys = 1\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
+    let out = common::tokio_tax()
         .args(["--scenarios"])
         .arg(dir.path())
         .args(["compare", "--quick"])
@@ -104,9 +102,7 @@ fn a_bad_scenario_is_rejected_before_anything_runs() {
 #[test]
 fn profiled_compare_writes_flamegraphs_and_a_diff_naming_tokio() {
     let out = tempfile::tempdir().unwrap();
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let status = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
-        .current_dir(root)
+    let status = common::tokio_tax()
         .args([
             "compare",
             "nexmark-q5",
@@ -152,9 +148,7 @@ fn profiled_compare_writes_flamegraphs_and_a_diff_naming_tokio() {
 
 #[test]
 fn open_loop_latency_run_completes() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let out = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
-        .current_dir(root)
+    let out = common::tokio_tax()
         .args([
             "run",
             "nexmark-q7",

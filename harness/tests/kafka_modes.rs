@@ -1,6 +1,8 @@
 //! Every mode over real Kafka-protocol brokers: consumed equals produced, and
 //! the three modes emit the same rows for TUMBLE, HOP and SESSION queries.
 
+mod common;
+
 use std::time::Duration;
 
 use tokio_tax::kafka::broker::tansu_available;
@@ -115,9 +117,9 @@ fn file_sink_writes_window_bounds_as_columns() {
 #[test]
 fn a_second_harness_runs_against_tokio_tax_broker() {
     use std::io::BufRead;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
 
-    let mut broker = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
+    let mut broker = common::tokio_tax()
         .arg("broker")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -132,9 +134,7 @@ fn a_second_harness_runs_against_tokio_tax_broker() {
     };
     let bootstrap = field("bootstrap");
     let service = field("topic_service");
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let run = Command::new(env!("CARGO_BIN_EXE_tokio-tax"))
-        .current_dir(root)
+    let run = common::tokio_tax()
         .args([
             "run",
             "nexmark-q7",

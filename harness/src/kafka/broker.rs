@@ -116,16 +116,15 @@ impl Drop for Running {
 impl Broker {
     /// Creates a topic, within the broker timeout.
     pub fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()> {
-        match (&self._running, &self.admin) {
-            (Running::Embedded(cluster), _) => cluster
+        match (&self._running, self.topic_service(), &self.admin) {
+            (Running::Embedded(cluster), _, _) => cluster
                 .create_topic(name, partitions, 1)
                 .with_context(|| format!("creating topic {name} on the embedded broker")),
-            (_, _) if self.topic_service().is_some() => {
-                let service = self.topic_service().unwrap_or_default();
+            (_, Some(service), _) => {
                 super::topic_service::create(service, name, partitions, self.timeout)
             }
-            (_, Some(admin)) => admin.create(name, partitions),
-            _ => bail!("no way to create topics on this broker"),
+            (_, None, Some(admin)) => admin.create(name, partitions),
+            (_, None, None) => bail!("no way to create topics on this broker"),
         }
     }
 

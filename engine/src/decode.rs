@@ -1,7 +1,12 @@
 //! JSON object payloads -> records, against a schema. A bad payload is an
 //! error that names the field and what is wrong; callers count and skip it.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Deserialize;
 use serde_json::Value as Json;
 use thiserror::Error;
 
@@ -24,34 +29,135 @@ pub enum DecodeError {
 }
 
 /// Decodes one JSON object. Extra fields are ignored; JSON null is SQL NULL.
+/// The object is read straight into the schema's slots: no intermediate map,
+/// and field names are borrowed from the payload.
 pub fn decode_json(
     payload: &[u8],
     schema: &Schema,
     partition: i32,
     offset: i64,
 ) -> Result<Record, DecodeError> {
-    let json: Json =
-        serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
-    let Json::Object(mut map) = json else {
-        return Err(DecodeError::NotAnObject {
-            found: json_kind(&json),
-        });
-    };
-    let values = schema
-        .columns
-        .iter()
-        .map(|c| {
-            let v = map
-                .remove(&c.name)
-                .ok_or_else(|| DecodeError::MissingField(c.name.clone()))?;
-            to_value(v, c.data_type).map_err(|found| DecodeError::WrongType {
-                field: c.name.clone(),
-                expected: c.data_type,
-                found,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut json = serde_json::Deserializer::from_slice(payload);
+    let values = RowSeed { schema }
+        .deserialize(&mut json)
+        .and_then(|row| json.end().map(|()| row))
+        .map_err(|e| DecodeError::Malformed(e.to_string()))??;
     Ok(Record::at(values, partition, offset))
+}
+
+/// Reads one payload into values in schema order; the outer error is JSON
+/// syntax, the inner one what is wrong with a well-formed payload.
+struct RowSeed<'a> {
+    schema: &'a Schema,
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = Result<Vec<Value>, DecodeError>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = Result<Vec<Value>, DecodeError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Per column: its value, or what was found instead of its type.
+        let mut slots: Vec<Option<Result<Value, String>>> = vec![None; self.schema.len()];
+        while let Some(FieldName(name)) = map.next_key()? {
+            match self.schema.columns.iter().position(|c| c.name == name) {
+                Some(i) => {
+                    let json: Json = map.next_value()?;
+                    slots[i] = Some(to_value(json, self.schema.columns[i].data_type));
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        // Problems are reported in schema order, the first one only.
+        let values = self
+            .schema
+            .columns
+            .iter()
+            .zip(slots)
+            .map(|(c, slot)| match slot {
+                None => Err(DecodeError::MissingField(c.name.clone())),
+                Some(Err(found)) => Err(DecodeError::WrongType {
+                    field: c.name.clone(),
+                    expected: c.data_type,
+                    found,
+                }),
+                Some(Ok(v)) => Ok(v),
+            })
+            .collect();
+        Ok(values)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(not_an_object("array"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(not_an_object("boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(not_an_object("number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(not_an_object("number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(not_an_object("number"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(not_an_object("string"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(not_an_object("null"))
+    }
+}
+
+fn not_an_object(found: &'static str) -> Result<Vec<Value>, DecodeError> {
+    Err(DecodeError::NotAnObject { found })
+}
+
+/// A field name, borrowed from the payload unless it has escapes.
+struct FieldName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = FieldName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(v.to_string())))
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
+    }
 }
 
 fn to_value(v: Json, ty: DataType) -> Result<Value, String> {
@@ -149,6 +255,29 @@ mod tests {
         let mut json = Vec::new();
         write_json(&mut json, &r, &schema()).unwrap();
         assert_eq!(decode_json(&json, &schema(), 1, 9).unwrap(), r);
+    }
+
+    #[test]
+    fn escaped_names_duplicates_and_trailing_bytes() {
+        let r = decode_json(
+            br#"{"i\u0064": 1, "price": 1.5, "ts": 2, "id": 4}"#,
+            &schema(),
+            0,
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            r.values[0],
+            Value::Int(4),
+            "a repeated field keeps its last value"
+        );
+        let e = decode_json(br#"{"id": 1, "price": 2.0, "ts": 0} x"#, &schema(), 0, 0).unwrap_err();
+        assert!(e.to_string().starts_with("malformed JSON"), "{e}");
+        let e = decode_json(b"\"text\"", &schema(), 0, 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "payload is a JSON string, expected an object"
+        );
     }
 
     #[test]
